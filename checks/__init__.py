@@ -1,0 +1,1 @@
+"""Built-in checks, one module per family; each module is a plugin registered by name."""

@@ -1,0 +1,1 @@
+"""The plugin surface: hook specifications (`hookspec`) and the plugin manager (`manager`)."""

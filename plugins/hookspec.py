@@ -1,0 +1,112 @@
+"""Hook specifications for ytm-doctor plugins.
+
+Every hook is implemented with `@ytm_doctor.hookimpl` in a plugin module: a built-in, a module
+found through the `ytm_doctor` entry-point group, a module or `.py` file named under `plugins:`
+in the config, or one given with `-p MODULE`. Built-ins use exactly the same hooks as
+third-party plugins. Implementations may accept any subset of a hook's arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.model import Check
+    from ytm_doctor.report import Report, ReportWriter
+
+PROJECT_NAME = "ytm_doctor"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# -------------------------------------------------------------------------
+# Initialisation: called once per invocation, before any scan.
+# -------------------------------------------------------------------------
+
+
+@hookspec(historic=True)
+def ytm_doctor_addoption(parser: argparse.ArgumentParser) -> None:
+    """Add command-line options to the scan command.
+
+    Called once, after all plugins are loaded and before the command line is parsed; a plugin
+    registered later is called back at registration. Options added here show in
+    `ytm-doctor --help` and are read back with `config.getoption(dest)`.
+
+    :param parser: the scan command's parser; use `parser.add_argument_group("my plugin")`.
+    :returns: nothing.
+    """
+
+
+@hookspec(historic=True)
+def ytm_doctor_configure(config: Config) -> None:
+    """Called once the configuration is resolved (flags > env > file > policy), before checks
+    are collected. A plugin may check its own settings here and raise
+    `ytm_doctor.UsageError` for a one-line exit 4.
+
+    :param config: the resolved configuration and the command-line options.
+    :returns: nothing.
+    """
+
+
+# -------------------------------------------------------------------------
+# Collection: called at the start of every scan (and by `list`, `explain`, `fix`).
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def ytm_doctor_collect_checks(config: Config) -> list[Check]:
+    """Return the checks this plugin provides: new `Check` instances (one scan uses them once).
+
+    Called by every command that needs the rule catalogue. Each plugin returns its own list;
+    ytm-doctor concatenates them and refuses two checks with the same code.
+
+    :param config: the resolved configuration.
+    :returns: a list of `ytm_doctor.Check` objects (possibly empty).
+    """
+
+
+@hookspec
+def ytm_doctor_collect_fixers(config: Config) -> list[object]:
+    """Return the fixers this plugin provides.
+
+    A fixer is looked up by the name a rule declares in `Rule.fixer`; a finding of a rule whose
+    fixer is registered carries the exact commands that preview and apply the fix.
+
+    :param config: the resolved configuration.
+    :returns: a list of fixer objects, each with a unique `name` attribute.
+    """
+
+
+@hookspec
+def ytm_doctor_collect_writers(config: Config) -> list[ReportWriter]:
+    """Return the report writers that should run for this invocation.
+
+    Called once per scan after the checks ran. A writer decides from `config` (its options)
+    whether it applies: the terminal writer steps aside under `--json`, the saved-report writer
+    under `--no-save`.
+
+    :param config: the resolved configuration and the command-line options.
+    :returns: a list of objects with `name: str` and `write(report, config) -> None`.
+    """
+
+
+# -------------------------------------------------------------------------
+# Reporting: called after the writers.
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def ytm_doctor_report_ready(report: Report, config: Config) -> None:
+    """Called once per scan with the finished report, after every writer ran: notifiers and
+    publishers live here. An exception raised here is printed on stderr as one line and never
+    changes the scan's exit code (the reports are already written).
+
+    :param report: the finished report (summary, findings, new and resolved fingerprints).
+    :param config: the resolved configuration.
+    :returns: nothing.
+    """

@@ -1,0 +1,161 @@
+"""The pytest-like terminal report: header, findings by severity, short summary, one last line
+such as `1 violation, 12 warnings, 0 info in 0.41s`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections import Counter
+from typing import TextIO
+
+from ytm_doctor.plugins.hookspec import hookimpl
+
+from ytm_doctor.model import Finding, Severity, display
+
+PER_RULE_LIMIT = 20  # past this, a rule's findings are counted, not listed (use -v or --json)
+COLORS = {Severity.VIOLATION: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def plural(n: int, word: str) -> str:
+    if word == "info":
+        return f"{n} info"
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class TerminalWriter:
+    name = "terminal"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
+        self.width = min(shutil.get_terminal_size((88, 24)).columns, 120)
+
+    def paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def line(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def rule_line(self, title: str, char: str = "=", code: str | None = None) -> None:
+        title = f" {title} " if title else ""
+        side = max(3, (self.width - len(title)) // 2)
+        text = f"{char * side}{title}{char * side}"
+        self.line(self.paint(text, code) if code else text)
+
+    def write(self, report, config) -> None:
+        verbosity = int(config.getoption("verbose") or 0) - int(config.getoption("quiet") or 0)
+        if verbosity >= 0:
+            self._header(report)
+            self._findings(report, verbose=verbosity > 0)
+            self._errors(report)
+            self._short_summary(report)
+        self.rule_line(self._final_words(report), code=self._final_color(report))
+
+    def _header(self, report) -> None:
+        cfg = report.config
+        share = cfg["share"]
+        self.rule_line(f"ytm-doctor {report.to_json()['tool']['version']}: scan")
+        self.line(f"host {report.run.host} · config {cfg['config_file'] or '(none)'}")
+        self.line(f"workspace {display(cfg['workspace_root'])}")
+        state = share["status"] + (f", {share['fstype']}" if share["fstype"] else "")
+        self.line(f"share     {display(cfg['share_root'])} [{state}]")
+        scope = cfg["scope"]
+        if scope["channel"]:
+            self.line(
+                f"scope     {scope['channel']}" + (f"-{scope['video']}" if scope["video"] else "")
+            )
+        deselected = f" ({report.deselected} deselected)" if report.deselected else ""
+        self.line(f"collected {plural(len(report.outcomes), 'check')}{deselected}")
+        skipped = [k for k, v in cfg["walks"].items() if "skipped" in v]
+        for key in skipped:
+            self.line(f"not walked: {key} ({cfg['walks'][key]['skipped']})")
+        self.line()
+
+    def _findings(self, report, verbose: bool) -> None:
+        if verbose:
+            for outcome in report.outcomes:
+                status = (
+                    "ERROR"
+                    if outcome.error
+                    else (plural(outcome.findings, "finding") if outcome.findings else "ok")
+                )
+                self.line(f"{outcome.code} {outcome.name} ".ljust(44, ".") + f" {status}")
+            self.line()
+        shown: Counter[str] = Counter()
+        hidden: Counter[str] = Counter()
+        for finding in report.findings:
+            if finding.severity is Severity.INFO and not verbose:
+                hidden[finding.rule] += 1
+                continue
+            shown[finding.rule] += 1
+            if shown[finding.rule] > PER_RULE_LIMIT and not verbose:
+                hidden[finding.rule] += 1
+                continue
+            self._finding(finding)
+        if hidden:
+            parts = ", ".join(f"{code}: {n}" for code, n in sorted(hidden.items()))
+            self.line(f"not listed ({parts}): use -v or --json to see them")
+            self.line()
+
+    def _finding(self, f: Finding) -> None:
+        label = self.paint(f.severity.value.upper().ljust(9), COLORS[f.severity])
+        where = f"{f.root}:{display(f.path)}"
+        episode = f" [{f.episode}]" if f.episode else ""
+        self.line(f"{label} {f.rule} {f.name}  {where}{episode}")
+        self.line(f"    {display(f.message)}")
+        if f.fix:
+            self.line(f"    fix: {f.fix['apply']}")
+        self.line()
+
+    def _errors(self, report) -> None:
+        if not report.errors:
+            return
+        self.rule_line("errors", "-")
+        for error in report.errors:
+            where = error.get("check") or error.get("root") or ""
+            path = error.get("path")
+            self.line(
+                f"{error['kind']:<6} {where}{':' + display(str(path)) if path else ''}  "
+                f"{display(str(error['message']))}"
+            )
+        self.line()
+
+    def _short_summary(self, report) -> None:
+        counts = Counter(f.rule for f in report.findings)
+        if not counts:
+            return
+        self.rule_line("short summary", "-")
+        severities = {f.rule: f.severity for f in report.findings}
+        names = {o.code: o.name for o in report.outcomes}
+        for code in sorted(counts, key=lambda c: (severities[c].rank, c)):
+            self.line(
+                f"{code} {names.get(code, '')}".ljust(40) + f"{severities[code].value:<10}"
+                f"{counts[code]:>6}"
+            )
+        if report.saved_to:
+            self.line(f"report: {display(str(report.saved_to))}")
+
+    def _final_words(self, report) -> str:
+        parts = [
+            plural(report.count(Severity.VIOLATION), "violation"),
+            plural(report.count(Severity.WARNING), "warning"),
+            plural(report.count(Severity.INFO), "info"),
+        ]
+        if report.checks_errored:
+            parts.append(plural(report.checks_errored, "check error"))
+        if report.previous is not None and (report.new or report.resolved):
+            parts.append(f"{len(report.new)} new, {len(report.resolved)} resolved")
+        return ", ".join(parts) + f" in {report.run.duration:.2f}s"
+
+    def _final_color(self, report) -> str | None:
+        if report.count(Severity.VIOLATION) or report.checks_errored:
+            return "31"
+        return "33" if report.count(Severity.WARNING) else "32"
+
+
+@hookimpl
+def ytm_doctor_collect_writers(config):
+    if config.getoption("json"):
+        return []  # stdout belongs to the JSON report
+    return [TerminalWriter()]

@@ -1,0 +1,304 @@
+"""Configuration: flag > environment > config file > ssot/policy.yaml (SPEC §3).
+
+Every key is declared once in KEYS with its type, environment variable and flag. The policy file
+supplies the defaults; `ytm-doctor config` prints each resolved value and where it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ytm_doctor import ssot_files
+from ytm_doctor.errors import ConfigError
+
+CONFIG_ENV = "YTM_DOCTOR_CONFIG"
+DEFAULT_CONFIG_NAME = "ytm-doctor.yaml"
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    type: str  # path, paths, str, strs, bool, int, number
+    help: str
+    env: str | None = None
+    flag: str | None = None  # argparse dest of the command-line flag
+    required: bool = False
+
+
+KEYS: dict[str, KeySpec] = {
+    "workspace_root": KeySpec(
+        "path", "the Hot workspace", "YTM_WORKSPACE_ROOT", "workspace_root", required=True
+    ),
+    "planning_root": KeySpec(
+        "path", "planning source of truth", "YTM_PLANNING_ROOT", "planning_root"
+    ),
+    "shared_storage.root": KeySpec(
+        "path", "mount point of the share", "YTM_SHARED_STORAGE_ROOT", "share_root", required=True
+    ),
+    "shared_storage.namespace": KeySpec(
+        "str", "namespace under uploads/", "YTM_SHARED_STORAGE_NAMESPACE", "namespace"
+    ),
+    "shared_storage.fallback_root": KeySpec(
+        "path",
+        "local outbox while the share is down",
+        "YTM_SHARED_STORAGE_FALLBACK_ROOT",
+        "fallback_root",
+    ),
+    "shared_storage.require_mount": KeySpec("bool", "the share root must be a mount point"),
+    "shared_storage.host_aliases": KeySpec("paths", "where other hosts mount the same share"),
+    "capcut.draft_root": KeySpec(
+        "path", "local CapCut draft directory", "YTM_CAPCUT_DRAFT_ROOT", "draft_root"
+    ),
+    "disk.warn_free_gib": KeySpec("number", "warn below this many GiB free"),
+    "disk.stop_free_gib": KeySpec("number", "violation below this many GiB free"),
+    "mirror.rsync_bin": KeySpec("str", "rsync binary", "YTM_RSYNC_BIN"),
+    "mirror.nice": KeySpec("int", "nice level of rsync", "YTM_MIRROR_NICE"),
+    "mirror.timeout_sec": KeySpec("int", "rsync --timeout", "YTM_RSYNC_TIMEOUT_SEC"),
+    "mirror.bwlimit_kbps": KeySpec("int", "rsync --bwlimit (0: none)", "YTM_RSYNC_BWLIMIT_KBPS"),
+    "mirror.whole_file": KeySpec("bool", "rsync --whole-file", "YTM_RSYNC_WHOLE_FILE"),
+    "mirror.stale_after_minutes": KeySpec("int", "a mirror older than this is stale"),
+    "mirror.protected": KeySpec("strs", "Vault subtrees never deleted by the mirror"),
+    "mirror.exclude": KeySpec("strs", "subtrees the mirror leaves alone"),
+    "planning.env_files": KeySpec("paths", "files declaring YTM_PLANNING_ROOT="),
+    "planning.video_columns": KeySpec("strs", "planning CSV video column names"),
+    "planning.status_columns": KeySpec("strs", "planning CSV status column names"),
+    "planning.published_values": KeySpec("strs", "status values meaning Published"),
+    "planning.freeze_values": KeySpec("strs", "status values meaning Freeze"),
+    "scan.threads": KeySpec("int", "directories listed at once per walk (0: auto)"),
+    "plugins": KeySpec("strs", "extra plugin modules or .py files"),
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: Any
+    source: str  # flag, env, file, default, derived
+    origin: str | None = None  # the env var, the file, or the flag that set it
+
+    def describe_source(self) -> str:
+        return f"{self.source} ({self.origin})" if self.origin else self.source
+
+
+@dataclass
+class Config:
+    """The resolved configuration, plus the command-line options of this invocation."""
+
+    settings: dict[str, Setting]
+    file: Path | None
+    options: argparse.Namespace
+    pluginmanager: Any = None  # set by the command line once plugins are loaded
+
+    def __getitem__(self, key: str) -> Any:
+        return self.settings[key].value
+
+    def getoption(self, name: str, default: Any = None) -> Any:
+        return getattr(self.options, name, default)
+
+    @cached_property
+    def paths(self):  # -> Paths; imported lazily to keep config free of path logic
+        from ytm_doctor.paths import Paths
+
+        return Paths.from_config(self)
+
+    def validate(self) -> None:
+        """Raise ConfigError for a required key that is unset or a workspace that is unusable."""
+        for key, spec in KEYS.items():
+            if spec.required and self[key] is None:
+                raise ConfigError(f"{key} is not set ({_how_to_set(key, spec)})")
+        ws = self["workspace_root"]
+        if not ws.is_dir():
+            what = "is not a directory" if ws.exists() else "does not exist"
+            raise ConfigError(f"workspace_root {ws} {what} (set by {self._src('workspace_root')})")
+        if not os.access(ws, os.R_OK | os.X_OK):
+            raise ConfigError(f"workspace_root {ws} is not readable")
+
+    def _src(self, key: str) -> str:
+        return self.settings[key].describe_source()
+
+
+def _how_to_set(key: str, spec: KeySpec) -> str:
+    ways = []
+    if spec.flag:
+        ways.append("--" + spec.flag.replace("_", "-"))
+    if spec.env:
+        ways.append(spec.env)
+    ways.append(f"{key}: in {DEFAULT_CONFIG_NAME}")
+    return "use " + ", ".join(ways)
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a.b": 1}, stopping at keys KEYS knows as leaves."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and key not in KEYS:
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def convert(key: str, value: Any, where: str, base: Path) -> Any:
+    """Check and normalise one value of KEYS' type; relative paths are taken from `base`."""
+    kind = KEYS[key].type
+    if value is None:
+        return None
+    if kind == "path":
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            raise ConfigError(f"{where}: {key} must be a path, got {_show(value)}")
+        return _abspath(value, base)
+    if kind == "paths":
+        items = _as_list(key, value, where)
+        return [_abspath(v, base) for v in items]
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a string, got {_show(value)}")
+        return value
+    if kind == "strs":
+        return [str(v) for v in _as_list(key, value, where)]
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+            return value.strip().lower() in TRUE_WORDS
+        raise ConfigError(f"{where}: {key} must be true or false, got {_show(value)}")
+    if kind in ("int", "number"):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}")
+        try:
+            number = int(value) if kind == "int" else float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}") from None
+        if number < 0:
+            raise ConfigError(f"{where}: {key} must not be negative, got {_show(value)}")
+        return number
+    raise AssertionError(f"unknown key type {kind}")
+
+
+def _as_list(key: str, value: Any, where: str) -> list[Any]:
+    if isinstance(value, str):
+        return [v for v in value.split(os.pathsep) if v]
+    if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list, got {_show(value)}")
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _abspath(value: Any, base: Path) -> Path:
+    path = Path(os.path.expanduser(os.fspath(value)))
+    # abspath, not resolve(): a recorded path must never be resolved through the share mount.
+    return Path(os.path.normpath(base / path))
+
+
+def find_config_file(options: argparse.Namespace, environ: Mapping[str, str]) -> Path | None:
+    explicit = getattr(options, "config", None)
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (from --config) does not exist")
+        return path.absolute()
+    if environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (from {CONFIG_ENV}) does not exist")
+        return path.absolute()
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's keys, flattened. Invalid YAML, a non-mapping or unknown keys raise ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    flat = flatten(data)
+    for key in flat:
+        if key not in KEYS:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise ConfigError(f"{path}: unknown key '{key}'{suggestion}")
+    return flat
+
+
+def parse_set_option(item: str) -> tuple[str, Any]:
+    """--set KEY=VALUE, the value read as a YAML scalar or list."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or key not in KEYS:
+        hint = difflib.get_close_matches(key, KEYS, n=1)
+        suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+        raise ConfigError(f"--set {item}: expected KEY=VALUE with a known key{suggestion}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return key, value
+
+
+def load_config(
+    options: argparse.Namespace,
+    environ: Mapping[str, str] | None = None,
+    *,
+    validate: bool = True,
+) -> Config:
+    """Resolve every key through the four layers, then fill in derived defaults."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd()
+    policy = flatten(ssot_files.policy())
+    settings = {
+        key: Setting(key, convert(key, policy.get(key), "ssot/policy.yaml", cwd), "default")
+        for key in KEYS
+    }
+
+    config_file = find_config_file(options, environ)
+    if config_file:
+        for key, value in read_config_file(config_file).items():
+            converted = convert(key, value, str(config_file), config_file.parent)
+            settings[key] = Setting(key, converted, "file", str(config_file))
+
+    for key, spec in KEYS.items():
+        if spec.env and environ.get(spec.env) is not None:
+            value = convert(key, environ[spec.env], f"environment {spec.env}", cwd)
+            settings[key] = Setting(key, value, "env", spec.env)
+
+    for item in getattr(options, "set", None) or []:
+        key, raw = parse_set_option(item)
+        settings[key] = Setting(key, convert(key, raw, f"--set {key}", cwd), "flag", "--set")
+    for key, spec in KEYS.items():
+        value = getattr(options, spec.flag, None) if spec.flag else None
+        if value is not None:
+            flag = "--" + spec.flag.replace("_", "-")
+            settings[key] = Setting(key, convert(key, value, flag, cwd), "flag", flag)
+
+    config = Config(settings=settings, file=config_file, options=options)
+    if validate:
+        config.validate()
+    return config

@@ -1,0 +1,75 @@
+"""The read-only world a check sees: config, roots, share state and the workspace model.
+
+Everything is computed on first use and cached for the scan, so a check that needs the share
+state or the planning data pays for it once, whoever asks first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ytm_doctor.mount import MountInfo, ShareState, mount_table, share_state
+from ytm_doctor.paths import Paths, relative_to
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Scope:
+    """--channel/--video: findings of other episodes are dropped; global ones always stay."""
+
+    channel: str | None = None
+    video: str | None = None
+
+    def includes(self, channel: str | None, video: str | None) -> bool:
+        if self.channel is None or channel is None:
+            return True
+        if channel != self.channel:
+            return False
+        return self.video is None or video is None or video == self.video
+
+
+class Context:
+    def __init__(self, config: Config, scope: Scope | None = None) -> None:
+        self.config = config
+        self.scope = scope or Scope()
+
+    @property
+    def paths(self) -> Paths:
+        return self.config.paths
+
+    @cached_property
+    def mounts(self) -> list[MountInfo]:
+        return mount_table()
+
+    @cached_property
+    def share(self) -> ShareState:
+        return share_state(self.paths, self.config["shared_storage.require_mount"], self.mounts)
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        from ytm_doctor.workspace import PlanningPolicy, load_workspace
+
+        return load_workspace(self.paths, PlanningPolicy.from_config(self.config))
+
+    @cached_property
+    def host_aliases(self) -> list[Path]:
+        return list(self.config["shared_storage.host_aliases"])
+
+    def locate(self, abs_path: str | os.PathLike) -> tuple[str, str] | None:
+        """(root name, relative path) for an absolute path: the most specific named root that
+        contains it, or None when it lies outside every root."""
+        text = os.fspath(abs_path)
+        best: tuple[str, str] | None = None
+        best_len = -1
+        for name, root in self.paths.named_roots().items():
+            r = os.fspath(root)
+            if (text == r or text.startswith(r.rstrip(os.sep) + os.sep)) and len(r) > best_len:
+                best, best_len = (name, relative_to(text, r)), len(r)
+        return best

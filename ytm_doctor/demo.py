@@ -1,0 +1,678 @@
+"""`ytm-doctor demo`: build a realistic sample factory to scan (SPEC §11).
+
+The demo is a Hot workspace, a share holding the Vault, local CapCut drafts and planning CSVs, all
+real files, directories and symlinks under one destination, plus two configs: the main view (share
+mounted but degraded) and the offline view (share replaced by a mountpoint stub, seed 001 §0.3).
+
+Everything is healthy except the instances planted on purpose by the `_plant_<code>` functions;
+each records itself in `DemoInfo.instances`. Links are relative so the tree survives a move; the
+few recorded absolute paths (draft_path, YTM_PLANNING_ROOT) are what the real tools record, so a
+moved demo should simply be rebuilt.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import struct
+import textwrap
+import wave
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from ytm_doctor.errors import UsageError
+from ytm_doctor.paths import SENTINEL_NAME, STUB_MARKER_NAME
+
+MARKER_NAME = ".ytm_doctor_demo"
+CONFIG_NAME = "ytm-doctor.yaml"
+OFFLINE_CONFIG_NAME = "ytm-doctor.offline.yaml"
+NAMESPACE = "factory_commentary"
+HOST_ALIAS = "/srv/workspace/doraemon/workspace/lenovo_share"  # the Linux gateway's mount
+ENV_FILE = "ops/env/ytm.env"
+MISSING_ENV_FILE = "ops/systemd/ytm-mirror.service"  # listed in the config, never written
+ARCHIVE_STAMP = "20260105T031500Z"
+SENTINEL_CREATED_AT = "2026-01-25T00:52:39Z"
+PLANNING_HEADER = ("動画番号", "タイトル", "進捗")
+
+
+@dataclass
+class DemoInfo:
+    dest: Path
+    config: Path
+    offline_config: Path
+    instances: dict[str, str]  # rule code -> where its planted instance is
+    # Links (relative to dest) that dangle by policy and are not findings, e.g. the draft link of
+    # a Published episode whose CapCut draft was deleted after posting (SPEC §5).
+    expected_dangling: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Episode:
+    channel: str
+    video: str
+    title: str
+    status: str  # the planning sheet's 進捗
+    run_stamps: tuple[str, ...] = ()  # oldest first; the last one is the adopted run
+    archived: bool = False  # runs moved to video/_archive after posting
+    draft_kept: bool = True  # CapCut draft still on local disk (deleted after posting)
+    audio_kept: bool = True  # audio/final may be deleted after posting (seed 001 Step F)
+    publish_lock: bool = False
+    record_run_id: bool = True  # status.json names the run; else the newest run is adopted
+
+    @property
+    def episode_id(self) -> str:
+        return f"{self.channel}-{self.video}"
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [f"{self.episode_id}__{stamp}" for stamp in self.run_stamps]
+
+    @property
+    def draft_name(self) -> str:
+        return f"{self.episode_id}_{self.title}"
+
+
+CHANNELS: dict[str, str] = {
+    "CH01": "シニアの知恵袋",
+    "CH02": "お金の雑学ラジオ",
+    "CH13": "歴史ミステリー解説",
+}
+
+# Every unposted (Hot or Freeze) episode has a run and a local draft, and no planning row is
+# 未着手, so the demo has no YTM401/YTM404 finding until a later _plant_ function adds one.
+EPISODES: tuple[Episode, ...] = (
+    Episode(
+        "CH01",
+        "001",
+        "年金だけで暮らす老後の現実",
+        "投稿済み",
+        ("20251203T091500Z",),
+        archived=True,
+        draft_kept=False,
+        publish_lock=True,
+        record_run_id=False,
+    ),
+    Episode(
+        "CH01",
+        "002",
+        "70代から始める断捨離のコツ",
+        "投稿済み",
+        ("20251218T140000Z",),
+        draft_kept=False,
+    ),
+    Episode("CH01", "003", "認知症を防ぐ毎日の習慣", "台本作成中", ("20260122T083000Z",)),
+    Episode(
+        "CH01",
+        "004",
+        "熟年離婚を避ける夫婦の会話術",
+        "凍結",
+        ("20260106T120000Z", "20260108T120000Z"),
+        record_run_id=False,
+    ),
+    Episode(
+        "CH02",
+        "010",
+        "新NISAで失敗する人の共通点",
+        "投稿済み",
+        ("20251120T100000Z",),
+        archived=True,
+        draft_kept=False,
+        audio_kept=False,
+        publish_lock=True,
+        record_run_id=False,
+    ),
+    Episode(
+        "CH02",
+        "011",
+        "固定資産税の落とし穴",
+        "投稿済み",
+        ("20251205T100000Z",),
+        archived=True,
+        draft_kept=False,
+        publish_lock=True,
+        record_run_id=False,
+    ),
+    Episode("CH02", "012", "退職金の受け取り方で損しない方法", "台本作成中", ("20260120T101500Z",)),
+    Episode("CH02", "013", "相続でもめる家族の特徴", "台本作成中", ("20260123T153000Z",)),
+    Episode(
+        "CH13",
+        "021",
+        "戦国武将の意外な最期",
+        "投稿済み",
+        ("20251210T090000Z",),
+        archived=True,
+        draft_kept=False,
+        publish_lock=True,
+        record_run_id=False,
+    ),
+    Episode("CH13", "022", "江戸時代の庶民の食卓", "凍結", ("20260111T110000Z",)),
+    Episode("CH13", "023", "明治維新の知られざる立役者", "台本作成中", ("20260124T070000Z",)),
+)
+
+BOM_CHANNELS = frozenset({"CH13"})  # exported from a spreadsheet with a BOM (SPEC §4 allows it)
+
+
+@dataclass
+class _Demo:
+    """The build in progress: where things go and what has been planted."""
+
+    dest: Path
+    built_at: datetime
+    env_files: list[str] = field(default_factory=lambda: [ENV_FILE])
+    instances: dict[str, str] = field(default_factory=dict)
+    expected_dangling: list[str] = field(default_factory=list)
+
+    @property
+    def workspace(self) -> Path:
+        return self.dest / "workspaces"
+
+    @property
+    def share(self) -> Path:
+        return self.dest / "share"
+
+    @property
+    def vault(self) -> Path:
+        return self.share / "ytm_workspaces"
+
+    @property
+    def drafts(self) -> Path:
+        return self.dest / "capcut_drafts"
+
+    @property
+    def offline_share(self) -> Path:
+        return self.dest / "offline" / "share"
+
+    @property
+    def offline_vault(self) -> Path:
+        return self.dest / "offline" / "outbox" / "ytm_share" / "ytm_workspaces"
+
+    def rel(self, path: Path) -> str:
+        return os.path.relpath(path, self.dest).replace(os.sep, "/")
+
+
+def build_demo(dest: Path, *, force: bool = False) -> DemoInfo:
+    """Build the demo factory under `dest` and return where it is and what was planted.
+
+    A previous demo (marked by `.ytm_doctor_demo`) is removed and rebuilt; any other non-empty
+    directory is refused. `force` is accepted for the CLI's sake but never overrides that refusal:
+    a foreign directory is not ours to delete.
+    """
+    del force  # a marked demo is always rebuilt and a foreign dir always refused
+    dest = Path(os.path.abspath(os.path.expanduser(dest)))  # abspath: never resolve (SPEC §3)
+    _prepare_dest(dest)
+    demo = _Demo(dest=dest, built_at=datetime.now(timezone.utc).replace(microsecond=0))
+    _write_marker(demo)
+    _build_drafts(demo)
+    _build_workspace(demo)
+    _build_share(demo)
+    _build_offline(demo)
+    _write_env_file(demo)
+    _plant_ytm100(demo)
+    _plant_ytm101(demo)
+    _plant_ytm102(demo)
+    config = _write_config(demo, CONFIG_NAME, share="share")
+    offline_config = _write_config(demo, OFFLINE_CONFIG_NAME, share="offline/share")
+    _write_readme(demo, config, offline_config)
+    return DemoInfo(
+        dest=dest,
+        config=config,
+        offline_config=offline_config,
+        instances=dict(sorted(demo.instances.items())),
+        expected_dangling=sorted(demo.expected_dangling),
+    )
+
+
+# --- destination -------------------------------------------------------------------------------
+
+
+def _prepare_dest(dest: Path) -> None:
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise UsageError(f"demo destination {dest} exists and is not a directory")
+    if not dest.exists():
+        dest.mkdir(parents=True)
+        return
+    entries = list(dest.iterdir())
+    if not entries:
+        return
+    if not (dest / MARKER_NAME).is_file():
+        raise UsageError(
+            f"demo destination {dest} is not empty and is not a previous demo "
+            f"(no {MARKER_NAME}); choose an empty or new directory"
+        )
+    # Our own generated tree: remove its children (rmtree never follows symlinks), keep dest.
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _write_marker(demo: _Demo) -> None:
+    # Written first so that a build interrupted halfway can still be rebuilt in place.
+    _write_json(
+        demo.dest / MARKER_NAME,
+        {"schema": "ytm_doctor.demo.v1", "created_at": _iso(demo.built_at)},
+    )
+
+
+# --- CapCut drafts -----------------------------------------------------------------------------
+
+
+def _build_drafts(demo: _Demo) -> None:
+    demo.drafts.mkdir(parents=True)
+    for ep in EPISODES:
+        if ep.draft_kept:
+            _write_draft(demo.drafts / ep.draft_name, ep)
+
+
+def _write_draft(draft: Path, ep: Episode) -> None:
+    content = {
+        "name": ep.draft_name,
+        "duration": 612_000_000,  # microseconds, as CapCut stores it
+        "canvas_config": {"width": 1920, "height": 1080, "ratio": "16:9"},
+        "materials": {
+            "audios": [{"path": f"audio/final/{ep.channel}/{ep.video}/{ep.episode_id}.wav"}],
+            "texts": [{"content": ep.title}],
+        },
+        "tracks": [{"type": "video"}, {"type": "audio"}, {"type": "text"}],
+    }
+    _write_json(draft / "draft_content.json", content)
+    _write_json(draft / "draft_meta_info.json", {"draft_name": ep.draft_name})
+
+
+# --- Hot workspace (SPEC §4) -------------------------------------------------------------------
+
+
+def _build_workspace(demo: _Demo) -> None:
+    ws = demo.workspace
+    for ep in EPISODES:
+        _write_script(ws, ep)
+        if ep.audio_kept:
+            _write_audio(ws, ep)
+        if not ep.archived:
+            _write_input(ws, ep)
+        for run_id in ep.run_ids:
+            if not ep.archived:
+                _write_run(demo, ws / "video" / "runs" / run_id, ep, run_id)
+    _write_input_common(ws)
+    _write_archive(demo)
+    _write_thumbnails(ws)
+    _write_planning(ws / "planning")
+    _write_mirror_log(demo)
+
+
+def _write_script(ws: Path, ep: Episode) -> None:
+    folder = ws / "scripts" / ep.channel / ep.video
+    metadata: dict[str, object] = {"title": ep.title, "channel_name": CHANNELS[ep.channel]}
+    if ep.record_run_id and ep.run_ids:
+        metadata["video_run_id"] = ep.run_ids[-1]
+    status = {
+        "script_id": ep.episode_id,
+        "channel": ep.channel,
+        "video": ep.video,
+        "status": "completed" if ep.status == "投稿済み" else "in_progress",
+        "publish_lock": ep.publish_lock,
+        "metadata": metadata,
+    }
+    _write_json(folder / "status.json", status)
+    body = f"# {ep.title}\n\n皆さんこんにちは。{CHANNELS[ep.channel]}へようこそ。\n\n（本文）\n"
+    _write_text(folder / "content" / "assembled_human.md", body)
+
+
+def _write_audio(ws: Path, ep: Episode) -> None:
+    folder = ws / "audio" / "final" / ep.channel / ep.video
+    _write_bytes(folder / f"{ep.episode_id}.wav", _wav_bytes())
+    srt = f"1\n00:00:00,000 --> 00:00:02,500\n{ep.title}\n"
+    _write_text(folder / f"{ep.episode_id}.srt", srt)
+
+
+def _write_input(ws: Path, ep: Episode) -> None:
+    # Hot inputs are real local directories (G1: Hot assets live on the Mac), never share links.
+    folder = ws / "video" / "input" / ep.channel / ep.episode_id
+    for i in range(1, 3):
+        _write_bytes(folder / "images" / f"{i:04d}.png", _png_bytes((40 * i, 90, 160)))
+    if ep.channel == "CH13":
+        # A relative link inside the workspace: healthy, and not Hot depending on the share.
+        _symlink(folder / "bgm.mp3", ws / "video" / "input" / "CH13" / "_common" / "theme.mp3")
+
+
+def _write_input_common(ws: Path) -> None:
+    _write_bytes(ws / "video" / "input" / "CH13" / "_common" / "theme.mp3", _mp3_bytes())
+
+
+def _write_run(demo: _Demo, run_dir: Path, ep: Episode, run_id: str) -> None:
+    _write_bytes(run_dir / "remotion" / "output" / "final.mp4", _mp4_bytes())
+    _write_bytes(run_dir / "images" / "0001.png", _png_bytes((200, 180, 60)))
+    if run_id != ep.run_ids[-1]:
+        return  # an older, superseded run: no draft of its own
+    draft = demo.drafts / ep.draft_name
+    _symlink(run_dir / "capcut_draft", draft)
+    info = {
+        "draft_path": str(draft),  # absolute, as CapCut tools record it
+        "draft_name": ep.draft_name,
+        "episode": ep.episode_id,
+        "run_id": run_id,
+    }
+    _write_json(run_dir / "capcut_draft_info.json", info)
+    if not ep.draft_kept:
+        # Published: the draft was deleted after posting, so this link dangles by policy.
+        demo.expected_dangling.append(demo.rel(run_dir / "capcut_draft"))
+
+
+def _write_archive(demo: _Demo) -> None:
+    """Published episodes' runs moved to video/_archive (seed 003), with their report."""
+    archive = demo.workspace / "video" / "_archive" / ARCHIVE_STAMP
+    moved = []
+    for ep in EPISODES:
+        if not ep.archived:
+            continue
+        for run_id in ep.run_ids:
+            run_dir = archive / "video" / "runs" / run_id
+            _write_bytes(run_dir / "remotion" / "output" / "final.mp4", _mp4_bytes())
+            # The draft link is left out: the draft is gone and which rule would own a dangling
+            # link inside _archive is not settled; the info file keeps the history.
+            info = {"draft_name": ep.draft_name, "episode": ep.episode_id, "run_id": run_id}
+            _write_json(run_dir / "capcut_draft_info.json", info)
+            moved.append(
+                {
+                    "run_id": run_id,
+                    "episode": ep.episode_id,
+                    "src": f"video/runs/{run_id}",
+                    "dest": f"video/_archive/{ARCHIVE_STAMP}/video/runs/{run_id}",
+                }
+            )
+    report = {
+        "schema": "ytm.video_runs_archive_report.v1",
+        "created_at": _stamp_to_iso(ARCHIVE_STAMP),
+        "reason": "published",
+        "moved": moved,
+    }
+    _write_json(archive / "archive_report.json", report)
+
+
+def _write_thumbnails(ws: Path) -> None:
+    projects = []
+    for ep in EPISODES:
+        variants = []
+        for variant in ("v1", "v2"):
+            image = f"{ep.channel}/{ep.video}/{variant}/00_thumb.png"
+            _write_bytes(ws / "thumbnails" / "assets" / image, _png_bytes((220, 40, 40)))
+            variants.append({"id": variant, "image_path": image})
+        projects.append(
+            {
+                "channel": ep.channel,
+                "video": ep.video,
+                "title": ep.title,
+                "selected_variant_id": "v1",
+                "variants": variants,
+            }
+        )
+    _write_json(ws / "thumbnails" / "projects.json", {"projects": projects})
+
+
+def _write_planning(planning: Path) -> None:
+    for channel in CHANNELS:
+        path = planning / "channels" / f"{channel}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_planning_csv(channel))
+
+
+def _planning_csv(channel: str) -> bytes:
+    lines = [",".join(PLANNING_HEADER)]
+    lines += [f"{ep.video},{ep.title},{ep.status}" for ep in EPISODES if ep.channel == channel]
+    encoding = "utf-8-sig" if channel in BOM_CHANNELS else "utf-8"
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def _write_mirror_log(demo: _Demo) -> None:
+    # A successful mirror that just finished, so YTM703 (mirror-stale) has nothing to say.
+    stamp = demo.built_at.strftime("%Y%m%dT%H%M%SZ")
+    log = {
+        "schema": "ytm.workspaces_mirror.v1",
+        "run": True,
+        "returncode": 0,
+        "result": {"returncode": 0},
+        "started_at": _iso(demo.built_at),
+        "finished_at": _iso(demo.built_at),
+        "src": "workspaces/",
+        "dest": "ytm_workspaces/",
+        "delete": True,
+    }
+    folder = demo.workspace / "logs" / "ops" / "workspaces_mirror"
+    _write_json(folder / f"workspaces_mirror__{stamp}.json", log)
+
+
+# --- the share and the Vault -------------------------------------------------------------------
+
+
+def _build_share(demo: _Demo) -> None:
+    _write_sentinel(demo.vault)
+    _write_planning(demo.vault / "planning")  # the SoT; the Hot cache above is identical
+    _mirror_workspace(demo)
+    _build_asset_vault(demo.share / "asset_vault")
+    # A portable (relative) link the Lenovo side made into the asset vault (seed 002).
+    _symlink(
+        demo.vault / "video" / "input" / "CH01" / "_shared_bgm", demo.share / "asset_vault" / "bgm"
+    )
+
+
+def _write_sentinel(vault: Path) -> None:
+    sentinel = {
+        "schema": "ytm.vault_workspaces_root.v1",
+        "namespace": NAMESPACE,
+        "created_at": SENTINEL_CREATED_AT,
+        "host": "demo-mac",
+    }
+    _write_json(vault / SENTINEL_NAME, sentinel)
+
+
+def _mirror_workspace(demo: _Demo) -> None:
+    """What the Hot → Vault mirror left on the share (seeds 001, 002)."""
+    for sub in (
+        "scripts",
+        "audio/final",
+        "thumbnails",
+        "video/input",
+        "video/runs",
+        "video/_archive",
+    ):
+        _copy_files(demo.workspace / sub, demo.vault / sub)
+    # video/runs is protected from delete-sync, so runs archived on Hot are still on the Vault.
+    archived_runs = demo.workspace / "video" / "_archive" / ARCHIVE_STAMP / "video" / "runs"
+    _copy_files(archived_runs, demo.vault / "video" / "runs")
+
+
+def _build_asset_vault(asset_vault: Path) -> None:
+    _write_bytes(asset_vault / "bgm" / "calm_piano_01.mp3", _mp3_bytes())
+    _write_bytes(asset_vault / "bgm" / "news_tension_02.mp3", _mp3_bytes())
+    _write_bytes(asset_vault / "se" / "page_turn.wav", _wav_bytes())
+    _write_bytes(asset_vault / "images" / "logo_CH01.png", _png_bytes((255, 200, 0)))
+    _write_text(asset_vault / "README.txt", "共有素材庫（Asset Vault）。素材の追加はここへ。\n")
+    _symlink(asset_vault / "bgm" / "default.mp3", asset_vault / "bgm" / "calm_piano_01.mp3")
+
+
+# --- the offline view: the share is down, its mount point is a stub (seed 001 §0.3) -------------
+
+
+def _build_offline(demo: _Demo) -> None:
+    # The local backup of the Vault that the stub's ytm_workspaces link points at.
+    _write_sentinel(demo.offline_vault)
+    _write_planning(demo.offline_vault / "planning")
+    _copy_files(demo.vault / "thumbnails", demo.offline_vault / "thumbnails")
+    _copy_files(demo.vault / "video" / "runs", demo.offline_vault / "video" / "runs")
+    demo.offline_share.mkdir(parents=True)
+    _symlink(demo.offline_share / "ytm_workspaces", demo.offline_vault)
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+def _write_env_file(demo: _Demo) -> None:
+    planning = str(demo.vault / "planning")  # absolute: dotenv and systemd have no base dir
+    value = f'"{planning}"' if any(c.isspace() for c in planning) else planning
+    text = (
+        "# ytm environment for the demo factory (read by ops tools and by ytm-doctor YTM601)\n"
+        f"YTM_SHARED_STORAGE_NAMESPACE={NAMESPACE}\n"
+        f"YTM_PLANNING_ROOT={value}\n"
+    )
+    _write_text(demo.dest / ENV_FILE, text)
+
+
+def _write_config(demo: _Demo, name: str, *, share: str) -> Path:
+    data = {
+        "workspace_root": "workspaces",
+        "shared_storage": {
+            "root": share,
+            "require_mount": False,  # the demo's share is a plain directory
+            "namespace": NAMESPACE,
+            "host_aliases": [HOST_ALIAS],
+        },
+        "capcut": {"draft_root": "capcut_drafts"},
+        "planning": {"env_files": list(demo.env_files)},
+    }
+    header = (
+        "# ytm-doctor demo configuration; relative paths are taken from this file's directory.\n"
+        "# disk.warn_free_gib / disk.stop_free_gib are left at the policy defaults.\n"
+    )
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    path = demo.dest / name
+    _write_text(path, header + body)
+    return path
+
+
+def _write_readme(demo: _Demo, config: Path, offline_config: Path) -> None:
+    planted = ", ".join(demo.instances)
+    about = (
+        "This is a ytm-doctor demo factory: a Hot workspace (workspaces/), a share holding the "
+        "Vault (share/ytm_workspaces, share/asset_vault), local CapCut drafts (capcut_drafts/) "
+        "and Japanese planning sheets for CH01, CH02 and CH13. Most of it is healthy; problems "
+        f"are planted on purpose for rules {planted}. The offline view (offline/share) is the "
+        "same factory while the SMB share is down and its mount point is a stub."
+    )
+    text = (
+        textwrap.fill(about, width=78) + "\n\n"
+        "Scan the main view, then the offline view:\n"
+        f"    ytm-doctor --config {config}\n"
+        f"    ytm-doctor --config {offline_config}\n"
+        "Rebuild with `ytm-doctor demo --dest DIR`; the .ytm_doctor_demo marker allows it.\n"
+    )
+    _write_text(demo.dest / "README.txt", text)
+
+
+# --- planted instances: one small function per rule --------------------------------------------
+
+
+def _plant_ytm100(demo: _Demo) -> None:
+    """config-invalid: a planning env file listed in the config does not exist."""
+    demo.env_files.append(MISSING_ENV_FILE)
+    demo.instances["YTM100"] = (
+        f"{CONFIG_NAME} lists planning.env_files {MISSING_ENV_FILE}, which does not exist"
+    )
+
+
+def _plant_ytm101(demo: _Demo) -> None:
+    """share-stub-mount: the offline view's share root is a mountpoint stub."""
+    text = (
+        "This directory is a mount point stub: the SMB share (Lenovo external drive) is not "
+        "mounted here.\n"
+        "共有（SMB）はここにマウントされていません（mountpoint stub）。"
+        "ytm_workspaces はローカル退避先（outbox）への symlink です。\n"
+    )
+    _write_text(demo.offline_share / STUB_MARKER_NAME, text)
+    demo.instances["YTM101"] = (
+        f"offline/share/{STUB_MARKER_NAME}: the share root of {OFFLINE_CONFIG_NAME} is a stub"
+    )
+
+
+def _plant_ytm102(demo: _Demo) -> None:
+    """share-degraded: the share is there but the store's base uploads/<namespace>/ is not."""
+    missing = demo.share / "uploads" / NAMESPACE
+    if missing.exists():  # nothing above creates it; this keeps the instance honest
+        shutil.rmtree(missing)
+    demo.instances["YTM102"] = (
+        f"share/uploads/{NAMESPACE}/ is missing: the share of {CONFIG_NAME} is degraded"
+    )
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def _copy_files(src: Path, dst: Path) -> None:
+    """Copy regular files and dirs only. Symlinks are skipped: a draft link is Mac-local and
+    would dangle on the share, and the Vault keeps its own portable links (seed 002)."""
+    for folder, dirs, files in os.walk(src):
+        here = Path(folder)
+        target = dst / here.relative_to(src)
+        target.mkdir(parents=True, exist_ok=True)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+        for name in files:
+            if not (here / name).is_symlink():
+                shutil.copy2(here / name, target / name)
+
+
+def _symlink(link: Path, target: Path) -> None:
+    """A relative link, so the demo still resolves after being moved."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(os.path.relpath(target, link.parent), target_is_directory=target.is_dir())
+
+
+def _write_json(path: Path, data: object) -> None:
+    _write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _png_bytes(rgb: tuple[int, int, int]) -> bytes:
+    """A valid 1x1 RGB PNG, so image tools and browsers accept the demo's thumbnails."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" + bytes(rgb))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def _wav_bytes() -> bytes:
+    """A valid WAV: 0.1 s of silence, 8 kHz mono 16-bit."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x00\x00" * 800)
+    return buffer.getvalue()
+
+
+def _mp4_bytes() -> bytes:
+    # An ftyp box and padding: enough to look like an MP4 to `file`, small enough to ignore.
+    return struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00isomiso2" + b"\x00" * 1000
+
+
+def _mp3_bytes() -> bytes:
+    return b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 413
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stamp_to_iso(stamp: str) -> str:
+    return _iso(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ"))

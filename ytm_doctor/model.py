@@ -1,0 +1,227 @@
+"""The plain data every part of ytm-doctor exchanges: severities, rules, findings, walk entries."""
+
+from __future__ import annotations
+
+import base64
+import enum
+import errno
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ytm_doctor.context import Context
+
+
+class Severity(str, enum.Enum):
+    """How urgent a finding is. Values are the strings used in every report."""
+
+    VIOLATION = "violation"  # P0: must be fixed
+    WARNING = "warning"  # P1
+    INFO = "info"  # P2
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe; used for sorting."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.VIOLATION: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+ROOT_NAMES = ("workspace", "vault", "share", "planning", "drafts", "outbox")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's identity, declared once next to its check and read by every surface."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    tags: tuple[str, ...] = ()
+    fixer: str | None = None
+    # Path of the Markdown page; None means the built-in page ssot/rules/<code>.md.
+    docs: str | None = None
+
+    def finding(
+        self,
+        message: str,
+        *,
+        root: str,
+        path: str,
+        abs_path: str,
+        severity: Severity | None = None,
+        channel: str | None = None,
+        video: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding of this rule; `severity` overrides the default (the switches of SPEC §5)."""
+        return Finding(
+            rule=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            root=root,
+            path=path,
+            abs_path=abs_path,
+            channel=channel,
+            video=video,
+            details=dict(details or {}),
+        )
+
+
+@dataclass
+class Finding:
+    """One problem, with everything an agent needs to act on it (SPEC §5)."""
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    root: str
+    path: str
+    abs_path: str
+    channel: str | None = None
+    video: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    # {"fixer", "preview", "apply"}; filled in by the session when the rule's fixer is registered.
+    fix: dict[str, str] | None = None
+
+    @property
+    def episode(self) -> str | None:
+        if self.channel and self.video:
+            return f"{self.channel}-{self.video}"
+        return None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs and hosts: no absolute path, no time, no message text."""
+        key = "\0".join((self.rule, self.root, self.path, self.episode or ""))
+        return hashlib.sha256(os.fsencode(key)).hexdigest()[:24]
+
+    def sort_key(self) -> tuple:
+        return (self.severity.rank, self.rule, self.root, self.path, self.episode or "")
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": display(self.message),
+            "root": self.root,
+            "path": display(self.path),
+            "abs_path": display(self.abs_path),
+            "channel": self.channel,
+            "video": self.video,
+            "episode": self.episode,
+            "details": json_safe(self.details),
+            "fingerprint": self.fingerprint,
+            "fix": self.fix,
+        }
+        if has_undecodable(self.abs_path):
+            data["abs_path_b64"] = base64.b64encode(os.fsencode(self.abs_path)).decode("ascii")
+        return data
+
+
+def has_undecodable(text: str) -> bool:
+    """True when a name came from disk with bytes that are not UTF-8 (held as surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def display(text: str) -> str:
+    """A name from disk made printable: every undecodable byte becomes the four characters \\xNN."""
+    if not has_undecodable(text):
+        return text
+    return "".join(
+        f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in text
+    )
+
+
+def json_safe(value: Any) -> Any:
+    """Details made JSON-ready: strings escaped with display(), paths turned into strings."""
+    if isinstance(value, str):
+        return display(value)
+    if isinstance(value, os.PathLike):
+        return display(os.fspath(value))
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [json_safe(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Which walk entries a check wants: by root name, entry kind and (optionally) subtree."""
+
+    roots: tuple[str, ...]
+    kinds: frozenset[str]  # any of "file", "dir", "link", "other"
+    under: tuple[str, ...] = ()  # relative dir prefixes; empty means the whole root
+
+    def wants(self, rel: str) -> bool:
+        if not self.under:
+            return True
+        return any(rel == u or rel.startswith(u + "/") for u in self.under)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One lstat'ed entry of the shared walk. Links are never followed by the walk itself."""
+
+    root: str  # the root's name: workspace, vault, share, ...
+    rel: str  # path relative to that root, "/"-separated
+    path: str  # absolute path
+    name: str
+    kind: str  # "file", "dir", "link" or "other"
+
+    def readlink(self) -> str | None:
+        """The link's target as written, or None when it vanished or is not a link."""
+        try:
+            return os.readlink(self.path)
+        except OSError:
+            return None
+
+    def target_state(self) -> str:
+        """For a link: "ok" when its target exists, "dangling", or "loop"."""
+        try:
+            os.stat(self.path)
+        except FileNotFoundError:
+            return "dangling"
+        except NotADirectoryError:
+            return "dangling"
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "loop"
+            return "dangling"
+        return "ok"
+
+
+class Check:
+    """A health check. Subclass it (or use the `check` decorator) and return it from the
+    `ytm_doctor_collect_checks` hook.
+
+    A check sees the world only through the shared Context and the walk entries it subscribed
+    to; it never walks a tree itself. One instance serves one scan, so it may keep state between
+    `visit` and `finish`.
+    """
+
+    rule: Rule
+    subscriptions: tuple[Subscription, ...] = ()
+    plugin: str = ""  # the plugin that provided it; set at collection
+
+    def start(self, ctx: Context) -> None:
+        """Called once before the walk."""
+
+    def visit(self, entry: Entry, ctx: Context) -> Iterable[Finding]:
+        """Called for every walk entry matching one of `subscriptions`."""
+        return ()
+
+    def finish(self, ctx: Context) -> Iterable[Finding]:
+        """Called once after the walk; global checks do all their work here."""
+        return ()

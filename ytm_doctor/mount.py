@@ -1,0 +1,158 @@
+"""What state the share is in: online, degraded, a stub, or not mounted (SPEC §4, seed 000 §1.1).
+
+Reading only: the scan never writes to the share to probe it; writability is os.access().
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from ytm_doctor.paths import Paths
+
+# Filesystems whose data lives on another machine: a draft on one of these is not local.
+NETWORK_FS = frozenset(
+    {
+        "cifs",
+        "smbfs",
+        "smb3",
+        "smb2",
+        "nfs",
+        "nfs4",
+        "afpfs",
+        "webdav",
+        "davfs",
+        "fuse.sshfs",
+        "sshfs",
+        "fuse.rclone",
+        "9p",
+        "ncpfs",
+        "fuse.smbnetfs",
+        "fuse.gvfsd-fuse",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MountInfo:
+    mountpoint: str
+    fstype: str
+    device: str
+
+    @property
+    def network(self) -> bool:
+        return self.fstype.lower() in NETWORK_FS
+
+
+def mount_table() -> list[MountInfo]:
+    try:
+        parts = psutil.disk_partitions(all=True)
+    except (OSError, RuntimeError):
+        return []
+    return [MountInfo(p.mountpoint, p.fstype, p.device) for p in parts]
+
+
+def mount_of(path: os.PathLike | str, table: list[MountInfo]) -> MountInfo | None:
+    """The mount holding `path`: the longest mount point that is a prefix of its real path."""
+    real = os.path.realpath(path)
+    best: MountInfo | None = None
+    for info in table:
+        mp = info.mountpoint.rstrip(os.sep) or os.sep
+        inside = real == mp or real.startswith(mp + os.sep) or mp == os.sep
+        if inside and (best is None or len(mp) > len(best.mountpoint.rstrip(os.sep))):
+            best = info
+    return best
+
+
+@dataclass
+class ShareState:
+    root: Path
+    exists: bool
+    stub: bool
+    is_mount: bool
+    require_mount: bool
+    fstype: str | None
+    network: bool
+    problems: list[str] = field(default_factory=list)  # degraded reasons, when mounted
+
+    @property
+    def mounted(self) -> bool:
+        """Reachable and not a stub: the share (not a placeholder) is at the root."""
+        return self.exists and not self.stub and (self.is_mount or not self.require_mount)
+
+    @property
+    def online(self) -> bool:
+        """Mounted; checks of the Vault's contents may run (they may still find it degraded)."""
+        return self.mounted
+
+    @property
+    def status(self) -> str:
+        if not self.exists:
+            return "missing"
+        if self.stub:
+            return "stub"
+        if not self.mounted:
+            return "unmounted"
+        return "degraded" if self.problems else "online"
+
+    def to_json(self) -> dict:
+        return {
+            "root": str(self.root),
+            "status": self.status,
+            "stub": self.stub,
+            "is_mount": self.is_mount,
+            "fstype": self.fstype,
+            "network": self.network,
+            "problems": list(self.problems),
+        }
+
+
+def share_state(
+    paths: Paths, require_mount: bool, table: list[MountInfo] | None = None
+) -> ShareState:
+    root = paths.share_root
+    exists = root.is_dir()
+    stub = exists and paths.stub_marker.exists()
+    is_mount = exists and os.path.ismount(root)
+    info = mount_of(root, mount_table() if table is None else table) if exists else None
+    state = ShareState(
+        root=root,
+        exists=exists,
+        stub=stub,
+        is_mount=is_mount,
+        require_mount=require_mount,
+        fstype=info.fstype if info and is_mount else None,
+        network=bool(info and is_mount and info.network),
+    )
+    if state.mounted:
+        for label, path in (
+            (f"uploads/{paths.namespace}/", paths.shared_base),
+            ("ytm_workspaces/", paths.vault_workspaces_root),
+        ):
+            if path.is_symlink() and not path.is_dir():
+                state.problems.append(f"{label} is a dangling symlink")
+            elif not path.is_dir():
+                state.problems.append(f"{label} is missing")
+            elif not os.access(path, os.W_OK | os.X_OK):
+                state.problems.append(f"{label} is not writable")
+    return state
+
+
+def is_local_path(
+    path: os.PathLike | str, paths: Paths, aliases: list[Path], table: list[MountInfo]
+) -> bool:
+    """SPEC §4: local when its real path is outside the share root and every host alias, and not
+    on a network filesystem."""
+    real = os.path.realpath(path)
+    for prefix in [paths.share_root, *aliases]:
+        p = os.path.normpath(os.fspath(prefix))
+        if real == p or real.startswith(p + os.sep):
+            return False
+        rp = os.path.realpath(p)
+        if real == rp or real.startswith(rp + os.sep):
+            return False
+    info = mount_of(real, table)
+    return not (info and info.network)

@@ -1,0 +1,194 @@
+"""The report of one scan: findings, summary, errors, and what changed since the previous one."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ytm_doctor import __version__
+from ytm_doctor.errors import ExitCode
+from ytm_doctor.model import Check, Finding, Severity, display, json_safe
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+
+SCHEMA_VERSION = 1
+REPORT_PREFIX = "report__"
+LATEST_NAME = "latest.json"
+
+
+class ReportWriter(Protocol):
+    name: str
+
+    def write(self, report: Report, config: Config) -> None: ...
+
+
+@dataclass
+class CheckOutcome:
+    """What one check did in this scan."""
+
+    code: str
+    name: str
+    plugin: str
+    findings: int = 0
+    error: str | None = None
+
+
+@dataclass
+class RunInfo:
+    id: str
+    started: datetime
+    ended: datetime | None = None
+    host: str = field(default_factory=socket.gethostname)
+    argv: list[str] = field(default_factory=list)
+
+    @property
+    def stamp(self) -> str:
+        return self.started.strftime("%Y%m%dT%H%M%SZ")
+
+    @property
+    def duration(self) -> float:
+        return ((self.ended or self.started) - self.started).total_seconds()
+
+
+def new_run(argv: list[str]) -> RunInfo:
+    started = datetime.now(timezone.utc)
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
+    return RunInfo(id=run_id, started=started, argv=list(argv))
+
+
+@dataclass
+class Report:
+    run: RunInfo
+    config: dict[str, Any]  # resolved roots and share state
+    outcomes: list[CheckOutcome]
+    findings: list[Finding]
+    errors: list[dict[str, Any]]
+    deselected: int = 0
+    exit_zero: bool = False
+    previous: str | None = None
+    new: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    saved_to: Path | None = None  # set by the saved-report writer
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def checks_errored(self) -> int:
+        return sum(1 for o in self.outcomes if o.error)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if not self.outcomes:
+            return ExitCode.NO_CHECKS
+        if self.exit_zero:
+            return ExitCode.OK
+        if self.count(Severity.VIOLATION) or self.checks_errored:
+            return ExitCode.VIOLATIONS
+        return ExitCode.OK
+
+    def summary(self) -> dict[str, Any]:
+        by_rule: dict[str, int] = {}
+        for f in self.findings:
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        episodes = {f.episode for f in self.findings if f.severity is Severity.VIOLATION}
+        episodes.discard(None)
+        return {
+            "violations_total": self.count(Severity.VIOLATION),
+            "warnings_total": self.count(Severity.WARNING),
+            "info_total": self.count(Severity.INFO),
+            "episodes_with_violations": len(episodes),
+            "by_rule": dict(sorted(by_rule.items())),
+            "checks_run": len(self.outcomes),
+            "checks_errored": self.checks_errored,
+            "checks_deselected": self.deselected,
+            "exit_code": int(self.exit_code),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "ytm-doctor", "version": __version__},
+            "run": {
+                "id": self.run.id,
+                "started": _iso(self.run.started),
+                "ended": _iso(self.run.ended or self.run.started),
+                "duration_s": round(self.run.duration, 3),
+                "host": self.run.host,
+                "argv": [display(a) for a in self.run.argv],
+            },
+            "config": json_safe(self.config),
+            "summary": self.summary(),
+            "checks": [
+                {
+                    "code": o.code,
+                    "name": o.name,
+                    "plugin": o.plugin,
+                    "findings": o.findings,
+                    "error": o.error,
+                }
+                for o in self.outcomes
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "errors": json_safe(self.errors),
+            "previous_report": self.previous,
+            "new": self.new,
+            "resolved": self.resolved,
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def load_previous(report_dir: Path) -> dict[str, Any] | None:
+    """The last saved report (latest.json), or None when there is none or it is unreadable."""
+    try:
+        data = json.loads((report_dir / LATEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("findings"), list) else None
+
+
+def compare_with_previous(report: Report, previous: dict[str, Any] | None, scope) -> None:
+    """Fill `new` and `resolved`. A previous finding counts as resolved only when its rule ran
+    this time and its episode is inside this scan's scope; otherwise we simply did not look."""
+    current = {f.fingerprint for f in report.findings}
+    if previous is None:
+        report.new = sorted(current)
+        report.resolved = []
+        return
+    report.previous = previous.get("run", {}).get("id")
+    ran = {o.code for o in report.outcomes if not o.error}
+    before: set[str] = set()
+    resolved: set[str] = set()
+    for item in previous["findings"]:
+        if not isinstance(item, dict) or "fingerprint" not in item:
+            continue
+        fp = item["fingerprint"]
+        before.add(fp)
+        in_scope = scope.includes(item.get("channel"), item.get("video"))
+        if fp not in current and item.get("rule") in ran and in_scope:
+            resolved.add(fp)
+    report.new = sorted(current - before)
+    report.resolved = sorted(resolved)
+
+
+def rules_with_findings(previous: dict[str, Any] | None) -> set[str] | None:
+    """For --lf: the codes that had findings in the previous report (None: no previous)."""
+    if previous is None:
+        return None
+    return {f.get("rule") for f in previous["findings"] if isinstance(f, dict) and f.get("rule")}
+
+
+def outcome_for(check: Check) -> CheckOutcome:
+    return CheckOutcome(code=check.rule.code, name=check.rule.name, plugin=check.plugin)

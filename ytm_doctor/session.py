@@ -1,0 +1,232 @@
+"""One scan: select checks, walk each root once, let checks report, build the report."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ytm_doctor.collect import Selection, collect_checks, collect_fixers, select_checks, split_codes
+from ytm_doctor.context import Context, Scope
+from ytm_doctor.model import Check, Entry, Finding
+from ytm_doctor.report import (
+    CheckOutcome,
+    Report,
+    compare_with_previous,
+    load_previous,
+    new_run,
+    outcome_for,
+    rules_with_findings,
+)
+from ytm_doctor.walk import Subscribers, WalkRoot, WalkStats, walk_root
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+
+AUTO_NETWORK_THREADS = 8
+
+
+def selection_for(config: Config, checks: list[Check]) -> Selection:
+    """The checks this invocation's --select/--ignore/-k/--lf leave."""
+    only = None
+    if config.getoption("lf"):
+        only = rules_with_findings(load_previous(config.paths.report_dir))
+        if not only:  # nothing failed last time (or no last time): run everything, as pytest
+            only = None
+    return select_checks(
+        checks,
+        select=split_codes(config.getoption("select")),
+        ignore=split_codes(config.getoption("ignore")),
+        keyword=config.getoption("keyword"),
+        only_codes=only,
+    )
+
+
+@dataclass
+class _Run:
+    ctx: Context
+    outcomes: dict[str, CheckOutcome]
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+
+    def emit(self, check: Check, found) -> None:
+        outcome = self.outcomes[check.rule.code]
+        for finding in found:
+            if not self.ctx.scope.includes(finding.channel, finding.video):
+                continue
+            self.findings.append(finding)
+            outcome.findings += 1
+
+    def check_failed(self, check: Check, exc: BaseException, entry: Entry | None = None) -> None:
+        code = check.rule.code
+        self.failed.add(code)
+        message = f"{type(exc).__name__}: {exc}"
+        self.outcomes[code].error = message
+        error = {"kind": "check", "check": code, "message": message}
+        if entry is not None:
+            error.update(root=entry.root, path=entry.rel)
+        self.errors.append(error)
+
+    def walk_failed(self, root: WalkRoot, rel: str, exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        self.errors.append({"kind": "walk", "root": root.name, "path": rel, "message": reason})
+
+
+def walk_roots(ctx: Context) -> tuple[list[WalkRoot], dict[str, str]]:
+    """The roots that can be walked now, and why the others are skipped."""
+    paths = ctx.paths
+    roots = [WalkRoot("workspace", os.fspath(paths.workspace_root))]
+    skipped: dict[str, str] = {}
+    share_walks = [
+        WalkRoot("vault", os.fspath(paths.vault_workspaces_root)),
+        WalkRoot("share", os.fspath(paths.asset_vault), "asset_vault"),
+    ]
+    if not ctx.share.online:
+        # A stub's ytm_workspaces is a local fallback, not the Vault: do not judge the Vault by it.
+        for walk in share_walks:
+            skipped[_key(walk)] = f"share is {ctx.share.status}"
+    else:
+        for walk in share_walks:
+            if os.path.isdir(walk.path) and not os.path.islink(walk.path):
+                roots.append(walk)
+            else:
+                skipped[_key(walk)] = "missing"
+    for name, path in (("drafts", paths.draft_root), ("outbox", paths.fallback_root)):
+        if path is not None and path.is_dir():
+            roots.append(WalkRoot(name, os.fspath(path)))
+    return roots, skipped
+
+
+def _key(walk: WalkRoot) -> str:
+    return f"{walk.name}:{walk.rel_prefix}" if walk.rel_prefix else walk.name
+
+
+def _threads_for(ctx: Context, path: str) -> int:
+    configured = ctx.config["scan.threads"]
+    if configured:
+        return configured
+    from ytm_doctor.mount import mount_of
+
+    info = mount_of(path, ctx.mounts)
+    return AUTO_NETWORK_THREADS if info and info.network else 1
+
+
+def fix_hint(finding: Finding, fixer: str, config: Config) -> dict[str, str]:
+    """The exact commands that preview and apply this finding's fix."""
+    words = ["ytm-doctor", "fix"]
+    if config.file:
+        words += ["--config", os.fspath(config.file)]
+    words += ["--select", finding.rule]
+    if finding.channel:
+        words += ["--channel", finding.channel]
+    if finding.video:
+        words += ["--video", finding.video]
+    preview = shlex.join(words)
+    return {"fixer": fixer, "preview": preview, "apply": preview + " --run"}
+
+
+def run_scan(config: Config, scope: Scope, argv: list[str]) -> Report:
+    run_info = new_run(argv)
+    checks = collect_checks(config)
+    selection = selection_for(config, checks)
+    fixers = collect_fixers(config)
+    ctx = Context(config, scope)
+    run = _Run(ctx=ctx, outcomes={c.rule.code: outcome_for(c) for c in selection.selected})
+
+    active = []
+    for check in selection.selected:
+        try:
+            check.start(ctx)
+            active.append(check)
+        except Exception as exc:
+            run.check_failed(check, exc)
+
+    roots, skipped = walk_roots(ctx)
+    walks: dict[str, Any] = {key: {"skipped": why} for key, why in skipped.items()}
+    for root in roots:
+        subscribers = Subscribers()
+        for check in active:
+            for sub in check.subscriptions:
+                if root.name in sub.roots:
+                    subscribers.add(check, sub)
+        if not subscribers:
+            continue
+
+        def on_error(check: Check, exc: BaseException, entry: Entry, subs=subscribers) -> None:
+            run.check_failed(check, exc, entry)
+            subs.remove(check)  # one error per check, not one per entry
+
+        stats: WalkStats = walk_root(
+            root,
+            subscribers,
+            ctx,
+            run.emit,
+            on_error,
+            run.walk_failed,
+            _threads_for(ctx, root.path),
+        )
+        walks[_key(root)] = {
+            "path": root.path,
+            "entries": stats.entries,
+            "dirs": stats.dirs,
+            "errors": stats.errors,
+        }
+
+    for check in active:
+        if check.rule.code in run.failed:
+            continue
+        try:
+            run.emit(check, list(check.finish(ctx) or ()))
+        except Exception as exc:
+            run.check_failed(check, exc)
+
+    rules = {c.rule.code: c.rule for c in selection.selected}
+    for finding in run.findings:
+        rule = rules[finding.rule]
+        if rule.fixer and rule.fixer in fixers:
+            finding.fix = fix_hint(finding, rule.fixer, config)
+    run.findings.sort(key=Finding.sort_key)
+
+    run_info.ended = datetime.now(timezone.utc)
+    report = Report(
+        run=run_info,
+        config=describe_config(ctx, walks),
+        outcomes=list(run.outcomes.values()),
+        findings=run.findings,
+        errors=run.errors
+        + [
+            {"kind": "input", "path": os.fspath(p.path), "message": p.message}
+            for p in _input_problems(ctx)
+        ],
+        deselected=len(selection.deselected),
+        exit_zero=bool(config.getoption("exit_zero")),
+    )
+    compare_with_previous(report, load_previous(config.paths.report_dir), scope)
+    return report
+
+
+def _input_problems(ctx: Context) -> list:
+    # Only when some check loaded the workspace model: the scan does not read it for nothing.
+    if "workspace" not in ctx.__dict__:
+        return []
+    return list(ctx.workspace.problems)
+
+
+def describe_config(ctx: Context, walks: dict[str, Any]) -> dict[str, Any]:
+    paths = ctx.paths
+    return {
+        "config_file": os.fspath(ctx.config.file) if ctx.config.file else None,
+        "workspace_root": os.fspath(paths.workspace_root),
+        "share_root": os.fspath(paths.share_root),
+        "namespace": paths.namespace,
+        "vault_workspaces_root": os.fspath(paths.vault_workspaces_root),
+        "planning_root": os.fspath(paths.planning_root),
+        "fallback_root": os.fspath(paths.fallback_root),
+        "draft_root": os.fspath(paths.draft_root) if paths.draft_root else None,
+        "scope": {"channel": ctx.scope.channel, "video": ctx.scope.video},
+        "share": ctx.share.to_json(),
+        "walks": walks,
+    }

@@ -1,0 +1,388 @@
+"""The workspace model the checks read: episodes, their stage and their runs (SPEC §4).
+
+Loading never raises on bad input. A CSV or status.json that cannot be read or parsed becomes an
+InputProblem and everything else still loads, so one broken file cannot hide the rest of the
+workspace from the checks. Names are str; bytes that are not UTF-8 stay as surrogates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.paths import Paths
+
+# [0-9], not \d: \d also matches other scripts' digits, which no directory name should carry.
+CHANNEL_RE = re.compile(r"CH[0-9]{2}")
+VIDEO_RE = re.compile(r"[0-9]{3}")
+PLANNING_CSV_RE = re.compile(r"(CH[0-9]{2})\.csv")
+STATUS_FILE = "status.json"
+MAX_VIDEO = 999
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A workspace file that could not be read or understood; the file is treated as absent."""
+
+    path: Path
+    message: str
+
+
+class Stage(str, Enum):
+    HOT = "hot"
+    FREEZE = "freeze"
+    PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class PlanningPolicy:
+    """Planning CSV column names and status values (ssot/policy.yaml `planning.*`)."""
+
+    video_columns: tuple[str, ...]
+    status_columns: tuple[str, ...]
+    published_values: frozenset[str]
+    freeze_values: frozenset[str]
+
+    @classmethod
+    def from_config(cls, config: Config | Mapping[str, Any]) -> PlanningPolicy:
+        def strings(key: str) -> tuple[str, ...]:
+            return tuple(str(v) for v in (config[key] or ()))
+
+        return cls(
+            video_columns=strings("planning.video_columns"),
+            status_columns=strings("planning.status_columns"),
+            published_values=frozenset(strings("planning.published_values")),
+            freeze_values=frozenset(strings("planning.freeze_values")),
+        )
+
+    def stage(self, status: str | None, publish_lock: bool) -> Stage:
+        value = (status or "").strip()
+        if publish_lock or value in self.published_values:
+            return Stage.PUBLISHED
+        if value in self.freeze_values:
+            return Stage.FREEZE
+        return Stage.HOT
+
+
+@dataclass
+class Episode:
+    channel: str  # "CH02"
+    video: str  # "012"
+    stage: Stage
+    planning_status: str | None  # the raw status cell; None without a CSV row or status column
+    publish_lock: bool
+    video_run_id: str | None  # metadata.video_run_id of status.json
+    script_dir: Path | None  # <ws>/scripts/<CH>/<NNN> when it is a directory
+    in_planning: bool  # has a row in the planning CSV
+
+    @property
+    def id(self) -> str:
+        return f"{self.channel}-{self.video}"
+
+    @property
+    def unposted(self) -> bool:
+        return self.stage != Stage.PUBLISHED
+
+
+@dataclass
+class Workspace:
+    root: Path
+    planning_root: Path  # the directory whose channels/*.csv were read
+    planning_source: str  # "sot", "cache" (<ws>/planning) or "none"
+    episodes: dict[str, Episode]  # by episode id, in (channel, video) order
+    runs: dict[str, Path]  # run id -> <ws>/video/runs/<run_id>
+    problems: list[InputProblem] = field(default_factory=list)
+    # lstat mtime of each run, taken while listing so choosing a run does no further I/O.
+    run_mtimes_ns: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def channels(self) -> list[str]:
+        return sorted({ep.channel for ep in self.episodes.values()})
+
+    def episode(self, channel: str, video: str) -> Episode | None:
+        number = normalize_video(video)
+        return self.episodes.get(f"{channel}-{number}") if number else None
+
+    def runs_for(self, ep: Episode) -> list[str]:
+        return sorted(run_id for run_id in self.runs if run_id.startswith(ep.id))
+
+    def adopted_run(self, ep: Episode) -> str | None:
+        """metadata.video_run_id when set (even if that run is gone: the checks report that);
+        otherwise the newest run named after the episode, ties going to the later name."""
+        if ep.video_run_id:
+            return ep.video_run_id
+        candidates = self.runs_for(ep)
+        if not candidates:
+            return None
+        return max(candidates, key=lambda run_id: (self.run_mtimes_ns.get(run_id, -1), run_id))
+
+
+def normalize_video(cell: str) -> str | None:
+    """Cells "12", "012", " 12 " and full-width "１２" -> "012"; None unless a number 0-999."""
+    text = unicodedata.normalize("NFKC", cell).strip()
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return f"{number:03d}" if number <= MAX_VIDEO else None
+
+
+def load_workspace(paths: Paths, policy: PlanningPolicy) -> Workspace:
+    root = Path(paths.workspace_root)
+    problems: list[InputProblem] = []
+    planning_root, source, csv_files = _find_planning(Path(paths.planning_root), root / "planning")
+
+    statuses: dict[tuple[str, str], str | None] = {}
+    for channel, csv_path in csv_files:
+        for video, status in _read_planning_csv(csv_path, policy, problems).items():
+            statuses[(channel, video)] = status
+
+    script_dirs = _scan_script_dirs(root / "scripts", problems)
+
+    episodes: dict[str, Episode] = {}
+    for channel, video in sorted(statuses.keys() | script_dirs.keys()):
+        script_dir = script_dirs.get((channel, video))
+        lock, run_id = False, None
+        if script_dir is not None:
+            lock, run_id = _read_status_json(script_dir / STATUS_FILE, problems)
+        in_planning = (channel, video) in statuses
+        status = statuses.get((channel, video))
+        ep = Episode(
+            channel=channel,
+            video=video,
+            stage=policy.stage(status, lock),
+            planning_status=status,
+            publish_lock=lock,
+            video_run_id=run_id,
+            script_dir=script_dir,
+            in_planning=in_planning,
+        )
+        episodes[ep.id] = ep
+
+    runs, mtimes = _scan_runs(root / "video" / "runs", problems)
+    return Workspace(
+        root=root,
+        planning_root=planning_root,
+        planning_source=source,
+        episodes=episodes,
+        runs=runs,
+        problems=problems,
+        run_mtimes_ns=mtimes,
+    )
+
+
+def _list_dir(path: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(path) as it:
+        return list(it)
+
+
+def _find_planning(sot: Path, cache: Path) -> tuple[Path, str, list[tuple[str, Path]]]:
+    """The planning dir to read and its channel CSVs. The SoT counts as missing when its
+    channels/ cannot be listed: an unmounted share often leaves an empty stub directory."""
+    for planning_root, source in ((sot, "sot"), (cache, "cache")):
+        try:
+            entries = _list_dir(planning_root / "channels")
+        except OSError:
+            continue
+        files = []
+        for entry in entries:
+            match = PLANNING_CSV_RE.fullmatch(entry.name)
+            if match and _is_file(entry):
+                files.append((match.group(1), Path(entry.path)))
+        return planning_root, source, sorted(files)
+    return sot, "none", []
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _read_planning_csv(
+    path: Path, policy: PlanningPolicy, problems: list[InputProblem]
+) -> dict[str, str | None]:
+    """video -> raw status cell (None without a status column). Non-numeric video cells are
+    notes or blank lines in the sheet, so they are skipped without a problem."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        problems.append(InputProblem(path, f"cannot read planning CSV: {exc.strerror or exc}"))
+        return {}
+    except UnicodeDecodeError as exc:
+        problems.append(
+            InputProblem(path, f"planning CSV is not UTF-8 (bad byte at offset {exc.start})")
+        )
+        return {}
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.append(InputProblem(path, f"planning CSV cannot be parsed: {exc}"))
+        return {}
+    if not rows:
+        return {}
+
+    header = [cell.strip() for cell in rows[0]]
+    video_col = _first_column(header, policy.video_columns)
+    if video_col is None:
+        wanted = ", ".join(policy.video_columns)
+        problems.append(InputProblem(path, f"planning CSV has no video column (one of: {wanted})"))
+        return {}
+    status_col = _first_column(header, policy.status_columns)
+    if status_col is None:
+        wanted = ", ".join(policy.status_columns)
+        problems.append(
+            InputProblem(
+                path, f"planning CSV has no status column (one of: {wanted}); all rows are Hot"
+            )
+        )
+
+    result: dict[str, str | None] = {}
+    first_line: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        video = normalize_video(row[video_col]) if video_col < len(row) else None
+        if video is None:
+            continue
+        if video in result:
+            # Keep the first row: a later duplicate is more likely a copy-paste leftover.
+            problems.append(
+                InputProblem(
+                    path,
+                    f"video {video} appears on lines {first_line[video]} and {line}; "
+                    f"using line {first_line[video]}",
+                )
+            )
+            continue
+        status = None
+        if status_col is not None:
+            status = row[status_col] if status_col < len(row) else ""
+        result[video] = status
+        first_line[video] = line
+    return result
+
+
+def _first_column(header: list[str], names: tuple[str, ...]) -> int | None:
+    """Index of the first of `names` (in policy order, not CSV order) that the header has."""
+    for name in names:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def _scan_script_dirs(scripts: Path, problems: list[InputProblem]) -> dict[tuple[str, str], Path]:
+    try:
+        channels = _list_dir(scripts)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        problems.append(InputProblem(scripts, f"cannot list scripts: {exc.strerror or exc}"))
+        return {}
+    found: dict[tuple[str, str], Path] = {}
+    for ch in channels:
+        if not CHANNEL_RE.fullmatch(ch.name) or not _is_dir(ch):
+            continue
+        try:
+            videos = _list_dir(Path(ch.path))
+        except OSError as exc:
+            problems.append(InputProblem(Path(ch.path), f"cannot list: {exc.strerror or exc}"))
+            continue
+        for v in videos:
+            if VIDEO_RE.fullmatch(v.name) and _is_dir(v):
+                found[(ch.name, v.name)] = Path(v.path)
+    return found
+
+
+def _read_status_json(path: Path, problems: list[InputProblem]) -> tuple[bool, str | None]:
+    """(publish_lock, video_run_id). Each field that is wrong falls back to its default on its
+    own, so a bad publish_lock does not also throw away a good video_run_id."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return False, None
+    except OSError as exc:
+        problems.append(InputProblem(path, f"cannot read status.json: {exc.strerror or exc}"))
+        return False, None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        problems.append(
+            InputProblem(path, f"status.json is not UTF-8 (bad byte at offset {exc.start})")
+        )
+        return False, None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        problems.append(InputProblem(path, f"status.json is not valid JSON: {exc.msg} ({where})"))
+        return False, None
+    if not isinstance(data, dict):
+        problems.append(
+            InputProblem(path, f"status.json must be an object, got {type(data).__name__}")
+        )
+        return False, None
+
+    lock = data.get("publish_lock", False)
+    if lock is None:
+        lock = False
+    if not isinstance(lock, bool):
+        problems.append(
+            InputProblem(path, f"publish_lock must be true or false, got {json.dumps(lock)}")
+        )
+        lock = False
+
+    metadata = data.get("metadata")
+    run_id = None
+    if metadata is not None and not isinstance(metadata, dict):
+        problems.append(
+            InputProblem(path, f"metadata must be an object, got {type(metadata).__name__}")
+        )
+    elif metadata:
+        run_id = metadata.get("video_run_id")
+        if run_id is not None and not isinstance(run_id, str):
+            problems.append(
+                InputProblem(
+                    path, f"metadata.video_run_id must be a string, got {json.dumps(run_id)}"
+                )
+            )
+            run_id = None
+    return lock, run_id or None
+
+
+def _scan_runs(
+    runs_dir: Path, problems: list[InputProblem]
+) -> tuple[dict[str, Path], dict[str, int]]:
+    try:
+        entries = _list_dir(runs_dir)
+    except FileNotFoundError:
+        return {}, {}
+    except OSError as exc:
+        problems.append(InputProblem(runs_dir, f"cannot list runs: {exc.strerror or exc}"))
+        return {}, {}
+    runs: dict[str, Path] = {}
+    mtimes: dict[str, int] = {}
+    for entry in sorted(entries, key=lambda e: e.name):
+        # is_dir() follows symlinks on purpose: a run linked in from elsewhere is still a run.
+        if not _is_dir(entry):
+            continue
+        try:
+            mtime = entry.stat(follow_symlinks=False).st_mtime_ns
+        except OSError:
+            continue  # vanished between listing and stat
+        runs[entry.name] = Path(entry.path)
+        mtimes[entry.name] = mtime
+    return runs, mtimes
