@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ytm_doctor.plugins.hookspec import hookimpl
-
 from ytm_doctor.model import Check, Rule, Severity
+from ytm_doctor.plugins.hookspec import hookimpl
 
 RULE = Rule(
     code="YTM100",

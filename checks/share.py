@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 
-from ytm_doctor.plugins.hookspec import hookimpl
-
 from ytm_doctor.model import Check, Rule, Severity
+from ytm_doctor.plugins.hookspec import hookimpl
 
 STUB = Rule(
     code="YTM101",

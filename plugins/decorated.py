@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ytm_doctor.plugins.hookspec import hookimpl
-
 from ytm_doctor.decorator import CheckDefinition
+from ytm_doctor.plugins.hookspec import hookimpl
 
 
 @hookimpl

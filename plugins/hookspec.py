@@ -74,11 +74,13 @@ def ytm_doctor_collect_checks(config: Config) -> list[Check]:
 def ytm_doctor_collect_fixers(config: Config) -> list[object]:
     """Return the fixers this plugin provides.
 
-    A fixer is looked up by the name a rule declares in `Rule.fixer`; a finding of a rule whose
-    fixer is registered carries the exact commands that preview and apply the fix.
+    Called at the start of every scan (to attach fix commands to findings) and by `fix`,
+    which asks each fixer to plan the fixes of its rules' findings. A fixer is looked up by
+    the name a rule declares in `Rule.fixer`; a finding of a rule whose fixer is registered
+    carries the exact commands that preview and apply its fix.
 
     :param config: the resolved configuration.
-    :returns: a list of fixer objects, each with a unique `name` attribute.
+    :returns: a list of `ytm_doctor.fixer.Fixer` objects, each with a unique `name`.
     """
 
 

@@ -6,6 +6,7 @@ any of them off (`ytm-doctor list --plugins` shows every name and where it came 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -16,9 +17,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pluggy
-from ytm_doctor.plugins import hookspec
 
 from ytm_doctor.errors import UsageError
+from ytm_doctor.plugins import hookspec
 
 ENTRYPOINT_GROUP = "ytm_doctor"
 # Like PYTEST_DISABLE_PLUGIN_AUTOLOAD: set it to skip installed (entry-point) plugins.
@@ -28,6 +29,18 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("decorated", "ytm_doctor.plugins.decorated"),
     ("config_paths", "ytm_doctor.checks.config_paths"),
     ("share", "ytm_doctor.checks.share"),
+    ("vault", "ytm_doctor.checks.vault"),
+    ("symlinks", "ytm_doctor.checks.symlinks"),
+    ("hot", "ytm_doctor.checks.hot"),
+    ("disk", "ytm_doctor.checks.disk"),
+    ("planning", "ytm_doctor.checks.planning"),
+    ("bootstrap-sentinel", "ytm_doctor.fixers.bootstrap_sentinel"),
+    ("ensure-vault-dirs", "ytm_doctor.fixers.ensure_vault_dirs"),
+    ("relativize-symlink", "ytm_doctor.fixers.relativize_symlink"),
+    ("materialize-input", "ytm_doctor.fixers.materialize_input"),
+    ("relink-draft", "ytm_doctor.fixers.relink_draft"),
+    ("restore-run", "ytm_doctor.fixers.restore_run"),
+    ("reseed-planning-cache", "ytm_doctor.fixers.reseed_planning_cache"),
     # json before terminal: the terminal summary names the file the report was saved to.
     ("json", "ytm_doctor.reports.json_report"),
     ("terminal", "ytm_doctor.reports.terminal"),
@@ -86,8 +99,14 @@ def make_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise UsageError(f"plugin {exc.plugin_name}: {exc}") from None
+        raise UsageError(_validation_message(pm, exc)) from None
     return pm
+
+
+def _validation_message(pm: PluginManager, exc: pluggy.PluginValidationError) -> str:
+    """pluggy's multi-line complaint as one line, naming the plugin."""
+    name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", "?")
+    return f"plugin {name}: " + " ".join(str(exc).split())
 
 
 def _load_entrypoints(pm: PluginManager) -> None:
@@ -95,7 +114,7 @@ def _load_entrypoints(pm: PluginManager) -> None:
     try:
         pm.load_setuptools_entrypoints(ENTRYPOINT_GROUP)
     except pluggy.PluginValidationError as exc:
-        raise UsageError(f"plugin {exc.plugin_name}: {exc}") from None
+        raise UsageError(_validation_message(pm, exc)) from None
     except ImportError as exc:
         raise UsageError(f"installed plugin cannot be imported: {exc}") from None
     except Exception as exc:
@@ -109,16 +128,25 @@ def _load_entrypoints(pm: PluginManager) -> None:
 def load_plugin(pm: PluginManager, spec: str, base: Path, source: str) -> None:
     """Import a module name or a `.py` file (relative to `base`) and register it."""
     is_file = spec.endswith(".py") or os.sep in spec or "/" in spec
-    name = Path(spec).stem if is_file else spec
-    if pm.is_blocked(name) or pm.has_plugin(name):
-        return
     if is_file:
         path = (base / os.path.expanduser(spec)).absolute()
+        if pm.is_blocked(path.stem) or pm.is_blocked(str(path)):
+            return
+        if any(getattr(p, "__file__", None) == str(path) for p in pm.get_plugins()):
+            return  # this very file is already loaded (config and -p both name it)
         if not path.is_file():
             raise UsageError(f"plugin file {path} (from {source}) does not exist")
-        module = _import_file(path, name)
+        # Its short name when free; its path when a built-in or another file has that name
+        # (a local share.py must not be dropped, nor two checks.py in two folders).
+        name = path.stem if pm.get_plugin(path.stem) is None else str(path)
+        module = _import_file(path, path.stem)
         where = str(path)
     else:
+        name = spec
+        if pm.is_blocked(name):
+            return
+        if pm.has_plugin(name):
+            return  # already loaded (an entry point and -p, or -p twice): the same module
         try:
             module = importlib.import_module(spec)
         except ModuleNotFoundError as exc:
@@ -131,8 +159,9 @@ def load_plugin(pm: PluginManager, spec: str, base: Path, source: str) -> None:
     _register(pm, module, name, source, where)
 
 
-def _import_file(path: Path, name: str) -> ModuleType:
-    modname = f"ytm_doctor_local_plugin_{name}"
+def _import_file(path: Path, stem: str) -> ModuleType:
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:8]
+    modname = f"ytm_doctor_local_plugin_{stem}_{digest}"
     spec = importlib.util.spec_from_file_location(modname, path)
     if spec is None or spec.loader is None:
         raise UsageError(f"plugin file {path} cannot be imported")
@@ -164,6 +193,9 @@ def plugin_infos(pm: PluginManager) -> list[PluginInfo]:
     """Every registered plugin in registration order."""
     infos = []
     for name, plugin in pm.list_name_plugin():
+        if plugin is None:  # pluggy keeps blocked names with no plugin
+            infos.append(PluginInfo(name, "blocked", "-p no:" + name))
+            continue
         info = pm.sources.get(name)
         infos.append(info or PluginInfo(name, "unknown", getattr(plugin, "__name__", repr(plugin))))
     return infos

@@ -3,11 +3,11 @@ as report__<stamp>.json plus latest.json under <workspace>/logs/ops/ytm_doctor/ 
 
 from __future__ import annotations
 
+import shutil
 import sys
 
+from ytm_doctor.atomic import atomic_writer
 from ytm_doctor.plugins.hookspec import hookimpl
-
-from ytm_doctor.atomic import write_atomic
 from ytm_doctor.report import LATEST_NAME, REPORT_PREFIX
 
 
@@ -15,7 +15,7 @@ class JsonStdoutWriter:
     name = "json-stdout"
 
     def write(self, report, config) -> None:
-        sys.stdout.write(report.dumps())
+        report.write_json(sys.stdout)
         sys.stdout.flush()
 
 
@@ -29,12 +29,16 @@ class SavedReportWriter:
             return  # an empty selection must not replace the history --lf reads
         report_dir = config.paths.report_dir
         report_dir.mkdir(parents=True, exist_ok=True)
-        text = report.dumps()
         path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}.json"
         if path.exists():  # two scans in one second: keep both
             path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}__{report.run.id[-6:]}.json"
-        write_atomic(path, text)
-        write_atomic(report_dir / LATEST_NAME, text)
+        with atomic_writer(path) as fh:
+            report.write_json(fh)
+        if report.full_scan:
+            # latest.json is the last FULL scan: what --lf and new/resolved compare against, so
+            # a --select or --channel scan must not make the other rules' findings vanish.
+            with atomic_writer(report_dir / LATEST_NAME) as fh, open(path, encoding="utf-8") as src:
+                shutil.copyfileobj(src, fh)
         report.saved_to = path
 
 

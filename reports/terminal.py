@@ -9,9 +9,8 @@ import sys
 from collections import Counter
 from typing import TextIO
 
-from ytm_doctor.plugins.hookspec import hookimpl
-
 from ytm_doctor.model import Finding, Severity, display
+from ytm_doctor.plugins.hookspec import hookimpl
 
 PER_RULE_LIMIT = 20  # past this, a rule's findings are counted, not listed (use -v or --json)
 COLORS = {Severity.VIOLATION: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -20,7 +19,9 @@ COLORS = {Severity.VIOLATION: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 def plural(n: int, word: str) -> str:
     if word == "info":
         return f"{n} info"
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word}es" if word.endswith(("x", "s")) else f"{n} {word}s"
 
 
 class TerminalWriter:
@@ -106,6 +107,8 @@ class TerminalWriter:
         self.line(f"    {display(f.message)}")
         if f.fix:
             self.line(f"    fix: {f.fix['apply']}")
+        elif f.details.get("unfixable"):
+            self.line(f"    fix: not automatic: {display(str(f.details['unfixable']))}")
         self.line()
 
     def _errors(self, report) -> None:

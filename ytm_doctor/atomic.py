@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) -> None:
@@ -17,6 +19,26 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) 
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike, mode: int = 0o644) -> Iterator[TextIO]:
+    """A text file to write `path` through, streamed: it replaces `path` atomically when the
+    block ends without an error, and vanishes otherwise."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -40,3 +62,30 @@ def fsync_dir(path: str | os.PathLike) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def create_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) -> None:
+    """Create `path` with `data`, all or nothing; refuses (FileExistsError) to replace anything."""
+    target = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, target)  # fails with EEXIST instead of replacing
+        except FileExistsError:
+            raise
+        except OSError:
+            # No hard links (some SMB servers): check, then rename; the window is tiny.
+            if os.path.lexists(target):
+                raise FileExistsError(target) from None
+            os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    fsync_dir(target.parent)

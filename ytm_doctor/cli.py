@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from ytm_doctor import __version__, commands
+from ytm_doctor import __version__, commands, fixing
 from ytm_doctor.config import (
     CONFIG_ENV,
     DEFAULT_CONFIG_NAME,
@@ -32,6 +32,9 @@ DEBUG_ENV = "YTM_DOCTOR_DEBUG"
 
 COMMANDS = {
     "scan": "check the workspace and the share (the default command)",
+    "fix": "plan the fixes of the findings (dry-run); apply them with --run",
+    "apply": "apply a plan saved with `fix --plan-out`, refusing stale actions",
+    "undo": "revert a --run from its journal (dry-run; --run to revert)",
     "list": "list the rules of every loaded plugin",
     "explain": "print a rule's page: what it finds, why it matters, how to fix it",
     "config": "print every resolved setting and where it came from",
@@ -40,7 +43,7 @@ COMMANDS = {
 # Commands that need no configuration at all.
 STANDALONE = {"demo"}
 # Commands that need a usable workspace (the others only read the rule catalogue).
-NEED_VALID_CONFIG = {"scan"}
+NEED_VALID_CONFIG = {"scan", "fix", "apply", "undo"}
 
 EPILOG = """commands:
 {commands}
@@ -55,7 +58,9 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is our exit 4 with one line, not argparse's exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        # main() prefixes "ytm-doctor: error:"; name the subcommand, not the program again.
+        command = self.prog[len(PROG) :].strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -118,12 +123,27 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _scan_options(parser: argparse.ArgumentParser) -> None:
+def _scope_options(parser: argparse.ArgumentParser) -> None:
     scope = parser.add_argument_group("scope")
     which = scope.add_mutually_exclusive_group()
     which.add_argument("--all-channels", action="store_true", help="every channel (the default)")
     which.add_argument("--channel", metavar="CH", help="only findings of this channel, e.g. CH02")
     scope.add_argument("--video", metavar="NNN", help="with --channel: only this episode")
+
+
+def _override_options(parser: argparse.ArgumentParser) -> None:
+    guard = parser.add_argument_group("break-glass (audited)")
+    guard.add_argument(
+        "--allow-unposted",
+        action="store_true",
+        help="allow destructive fixes for unposted (Hot/Freeze) episodes; "
+        "needs --reason (YTM_EMERGENCY_OVERRIDE=1 does the same)",
+    )
+    guard.add_argument("--reason", metavar="TEXT", help="why: recorded in the audit log")
+
+
+def _scan_options(parser: argparse.ArgumentParser) -> None:
+    _scope_options(parser)
     _selection_options(parser)
     out = parser.add_argument_group("output")
     out.add_argument(
@@ -189,6 +209,48 @@ def build_parser(command: str, pm=None) -> Parser:
             action="store_true",
             help="list the loaded plugins instead, with where each came from",
         )
+    elif command == "fix":
+        _scope_options(parser)
+        _selection_options(parser)
+        group = parser.add_argument_group("fixing")
+        group.add_argument(
+            "--fingerprint",
+            metavar="FP",
+            action="append",
+            help="only the finding with this fingerprint (repeatable)",
+        )
+        group.add_argument(
+            "--run",
+            action="store_true",
+            help="apply the plan (default: print it and change nothing)",
+        )
+        group.add_argument(
+            "--plan-out", metavar="FILE", help="save the plan, for `ytm-doctor apply FILE --run`"
+        )
+        group.add_argument(
+            "--draft-dir",
+            metavar="DIR",
+            help="relink-draft: the CapCut draft to link when there is not exactly one candidate",
+        )
+        group.add_argument("--json", action="store_true", help="the plan or results as JSON")
+        _override_options(parser)
+    elif command == "apply":
+        parser.add_argument("plan_file", metavar="FILE", help="a plan saved by fix --plan-out")
+        parser.add_argument(
+            "--run",
+            action="store_true",
+            help="apply it (default: show what would be applied or refused)",
+        )
+        parser.add_argument("--json", action="store_true", help="results as JSON")
+        _override_options(parser)
+    elif command == "undo":
+        parser.add_argument(
+            "run_id", metavar="RUN_ID", nargs="?", help="the run to revert (printed by fix --run)"
+        )
+        parser.add_argument(
+            "--run", action="store_true", help="revert it (default: show what would be reverted)"
+        )
+        parser.add_argument("--list", action="store_true", help="list the journaled runs")
     elif command == "explain":
         parser.add_argument("code", metavar="CODE", help="a rule code, e.g. YTM301")
     elif command == "config":
@@ -240,9 +302,39 @@ def parse_scope(options: argparse.Namespace) -> Scope:
     return Scope(channel, video)
 
 
+def _value_options() -> set[str]:
+    """Every option string, of any command, that takes a value."""
+    found: set[str] = set()
+    for command in COMMANDS:
+        for action in build_parser(command)._actions:
+            if action.nargs != 0 and action.option_strings:
+                found.update(action.option_strings)
+    return found
+
+
+def split_command(argv: list[str]) -> tuple[str, list[str]]:
+    """The command (first bare word naming one, options may come before it) and the rest."""
+    value_options = _value_options()
+    skip = False
+    for i, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if token == "--":
+            break
+        if token in value_options:
+            skip = True  # its value is never the command's name (-k list, --channel fix)
+            continue
+        if token.startswith("-"):
+            continue
+        if token in COMMANDS:
+            return token, argv[:i] + argv[i + 1 :]
+        break
+    return "scan", list(argv)
+
+
 def run(argv: list[str]) -> int:
-    command = argv[0] if argv and argv[0] in COMMANDS else "scan"
-    rest = argv[1:] if argv and argv[0] == command else argv
+    command, rest = split_command(argv)
     if command in STANDALONE:
         return commands.demo(build_parser(command).parse_args(rest))
 
@@ -266,6 +358,12 @@ def run(argv: list[str]) -> int:
 
     if command == "scan":
         return commands.scan(config, parse_scope(options), argv)
+    if command == "fix":
+        return fixing.fix_command(config, parse_scope(options), argv)
+    if command == "apply":
+        return fixing.apply_command(config, options.plan_file, argv)
+    if command == "undo":
+        return fixing.undo_command(config, options.run_id, argv)
     if command == "list":
         return commands.list_rules(config)
     if command == "explain":

@@ -20,7 +20,7 @@ def _call_each(config: Config, hook_name: str) -> list[tuple[str, list[Any]]]:
     pm = config.pluginmanager
     hook = getattr(pm.hook, hook_name)
     results = []
-    for impl in reversed(hook.get_hookimpls()):  # registration order
+    for impl in hook.get_hookimpls():  # registration order
         kwargs = {"config": config}
         try:
             value = impl.function(*[kwargs[a] for a in impl.argnames])
@@ -85,7 +85,7 @@ def select_checks(
 ) -> Selection:
     """--select/--ignore by code prefix, -k over names and tags, --lf's code set."""
     select, ignore = list(select), list(ignore)
-    expr = compile_expression(keyword) if keyword else None
+    expr = compile_expression(keyword) if keyword and keyword.strip() else None
     chosen, dropped = [], []
     for check in checks:
         rule = check.rule

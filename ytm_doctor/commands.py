@@ -16,6 +16,7 @@ from ytm_doctor.context import Scope
 from ytm_doctor.errors import ConfigError, ExitCode, UsageError
 from ytm_doctor.model import Check
 from ytm_doctor.plugins.manager import plugin_infos
+from ytm_doctor.reports.terminal import plural
 from ytm_doctor.session import run_scan, selection_for
 
 
@@ -56,7 +57,8 @@ def rule_json(check: Check) -> dict[str, Any]:
         "tags": list(rule.tags),
         "fixer": rule.fixer,
         "plugin": check.plugin,
-        "docs": rule.docs or f"ssot/rules/{rule.code}.md",
+        "docs": rule.docs
+        or (f"ssot/rules/{rule.code}.md" if ssot_files.rule_page(rule.code) else None),
     }
 
 
@@ -86,7 +88,7 @@ def list_rules(config: Config) -> int:
             if x
         )
         print(f"        {extra}")
-    print(f"\n{len(checks)} rules. `ytm-doctor explain CODE` prints a rule's page.")
+    print(f"\n{plural(len(checks), 'rule')}. `ytm-doctor explain CODE` prints a rule's page.")
     return ExitCode.OK
 
 

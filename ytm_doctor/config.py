@@ -57,6 +57,7 @@ KEYS: dict[str, KeySpec] = {
     "capcut.draft_root": KeySpec(
         "path", "local CapCut draft directory", "YTM_CAPCUT_DRAFT_ROOT", "draft_root"
     ),
+    "vault.required_dirs": KeySpec("strs", "dirs required on the share, relative to its root"),
     "disk.warn_free_gib": KeySpec("number", "warn below this many GiB free"),
     "disk.stop_free_gib": KeySpec("number", "violation below this many GiB free"),
     "mirror.rsync_bin": KeySpec("str", "rsync binary", "YTM_RSYNC_BIN"),
@@ -143,8 +144,13 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in data.items():
         key = f"{prefix}{k}"
+        is_section = key not in KEYS and any(known.startswith(key + ".") for known in KEYS)
         if isinstance(v, Mapping) and key not in KEYS:
             out.update(flatten(v, key + "."))
+        elif is_section and v is None:
+            continue  # a section whose keys are all commented out
+        elif is_section:
+            raise ConfigError(f"{key} is a section: expected keys under it, got {_show(v)}")
         else:
             out[key] = v
     return out
@@ -171,12 +177,16 @@ def convert(key: str, value: Any, where: str, base: Path) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
             return value
+        if isinstance(value, int) and value in (0, 1):  # --set key=0 reads as a number
+            return bool(value)
         if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
             return value.strip().lower() in TRUE_WORDS
         raise ConfigError(f"{where}: {key} must be true or false, got {_show(value)}")
     if kind in ("int", "number"):
         if isinstance(value, bool):
             raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}")
+        if kind == "int" and isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{where}: {key} must be a whole number, got {_show(value)}")
         try:
             number = int(value) if kind == "int" else float(value)
         except (TypeError, ValueError):

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ytm_doctor.mount import MountInfo, ShareState, mount_table, share_state
+from ytm_doctor.mount import MountInfo, ShareState, is_local_path, mount_table, share_state
 from ytm_doctor.paths import Paths, relative_to
 
 if TYPE_CHECKING:
@@ -61,6 +61,48 @@ class Context:
     @cached_property
     def host_aliases(self) -> list[Path]:
         return list(self.config["shared_storage.host_aliases"])
+
+    @cached_property
+    def share_prefixes(self) -> list[str]:
+        """Absolute prefixes under which a path means "on the share": the root as configured,
+        its real path (macOS /Volumes vs /private), and every host alias."""
+        prefixes = []
+        for p in [self.paths.share_root, *self.host_aliases]:
+            for form in (os.path.normpath(os.fspath(p)), os.path.realpath(p)):
+                if form not in prefixes:
+                    prefixes.append(form)
+        return sorted(prefixes, key=len, reverse=True)
+
+    def share_relative(self, target: str) -> str | None:
+        """For an absolute path: its path relative to the share when it lies under the share
+        root or a host alias (so it means the same file on every host), else None."""
+        norm = os.path.normpath(target)
+        for prefix in self.share_prefixes:
+            if norm == prefix:
+                return "."
+            if norm.startswith(prefix.rstrip(os.sep) + os.sep):
+                return norm[len(prefix.rstrip(os.sep)) + 1 :]
+        return None
+
+    def link_target_abs(self, link_path: str, target: str) -> str:
+        """A link's target as an absolute, normalised path (not resolved through other links)."""
+        return os.path.normpath(os.path.join(os.path.dirname(link_path), target))
+
+    def is_local(self, path: str | os.PathLike) -> bool:
+        """SPEC §4: outside the share and every alias, and not on a network filesystem."""
+        return is_local_path(path, self.paths, self.host_aliases, self.mounts)
+
+    @cached_property
+    def draft_dirs(self) -> list[Path]:
+        """The directories directly under capcut.draft_root (one listing, not a walk)."""
+        root = self.paths.draft_root
+        if root is None:
+            return []
+        try:
+            with os.scandir(root) as it:
+                return sorted(Path(e.path) for e in it if e.is_dir())
+        except OSError:
+            return []
 
     def locate(self, abs_path: str | os.PathLike) -> tuple[str, str] | None:
         """(root name, relative path) for an absolute path: the most specific named root that

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,10 @@ def check(
     """
 
     def wrap(fn: Callable[..., Any]) -> CheckDefinition:
+        page = docs
+        if page and not os.path.isabs(page):
+            # A relative page lives beside the plugin file, wherever ytm-doctor runs from.
+            page = os.path.join(os.path.dirname(os.path.abspath(fn.__code__.co_filename)), page)
         rule = Rule(
             code=code,
             name=name,
@@ -74,7 +79,7 @@ def check(
             summary=summary or (fn.__doc__ or name).strip().splitlines()[0],
             tags=tuple(tags),
             fixer=fixer,
-            docs=docs,
+            docs=page,
         )
         subs: tuple = ()
         if root is not None:

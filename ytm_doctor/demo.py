@@ -36,6 +36,7 @@ NAMESPACE = "factory_commentary"
 HOST_ALIAS = "/srv/workspace/doraemon/workspace/lenovo_share"  # the Linux gateway's mount
 ENV_FILE = "ops/env/ytm.env"
 MISSING_ENV_FILE = "ops/systemd/ytm-mirror.service"  # listed in the config, never written
+UI_HUB_UNIT = "ops/systemd/factory_ui_hub.service"  # declares the Hot cache as planning root
 ARCHIVE_STAMP = "20260105T031500Z"
 SENTINEL_CREATED_AT = "2026-01-25T00:52:39Z"
 PLANNING_HEADER = ("動画番号", "タイトル", "進捗")
@@ -165,6 +166,7 @@ class _Demo:
     dest: Path
     built_at: datetime
     env_files: list[str] = field(default_factory=lambda: [ENV_FILE])
+    disk: dict[str, float] = field(default_factory=dict)  # disk.* for the configs, if planted
     instances: dict[str, str] = field(default_factory=dict)
     expected_dangling: list[str] = field(default_factory=list)
 
@@ -216,7 +218,21 @@ def build_demo(dest: Path, *, force: bool = False) -> DemoInfo:
     _plant_ytm100(demo)
     _plant_ytm101(demo)
     _plant_ytm102(demo)
-    config = _write_config(demo, CONFIG_NAME, share="share")
+    _plant_ytm401(demo)
+    _plant_ytm402(demo)
+    _plant_ytm403(demo)
+    _plant_ytm404(demo)
+    _plant_ytm405(demo)
+    _plant_ytm501(demo)
+    _plant_ytm601(demo)
+    _plant_ytm602(demo)
+    _plant_ytm201(demo)
+    _plant_ytm202(demo)
+    _plant_ytm203(demo)
+    _plant_ytm301(demo)
+    _plant_ytm302(demo)
+    _plant_ytm303(demo)
+    config = _write_config(demo, CONFIG_NAME, share="share", outbox="outbox")
     offline_config = _write_config(demo, OFFLINE_CONFIG_NAME, share="offline/share")
     _write_readme(demo, config, offline_config)
     return DemoInfo(
@@ -524,23 +540,32 @@ def _write_env_file(demo: _Demo) -> None:
     _write_text(demo.dest / ENV_FILE, text)
 
 
-def _write_config(demo: _Demo, name: str, *, share: str) -> Path:
+def _write_config(demo: _Demo, name: str, *, share: str, outbox: str | None = None) -> Path:
+    shared: dict = {
+        "root": share,
+        "require_mount": False,  # the demo's share is a plain directory
+        "namespace": NAMESPACE,
+        "host_aliases": [HOST_ALIAS],
+    }
+    if outbox:
+        # Keep the demo's outbox inside the demo, not in the user's data directory.
+        shared["fallback_root"] = outbox
     data = {
         "workspace_root": "workspaces",
-        "shared_storage": {
-            "root": share,
-            "require_mount": False,  # the demo's share is a plain directory
-            "namespace": NAMESPACE,
-            "host_aliases": [HOST_ALIAS],
-        },
+        "shared_storage": shared,
         "capcut": {"draft_root": "capcut_drafts"},
         "planning": {"env_files": list(demo.env_files)},
     }
     header = (
         "# ytm-doctor demo configuration; relative paths are taken from this file's directory.\n"
-        "# disk.warn_free_gib / disk.stop_free_gib are left at the policy defaults.\n"
     )
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    if demo.disk:
+        body += (
+            "# The demo raises the warning threshold (policy default: 150 GiB) far above any real\n"
+            "# disk, so that the demo shows YTM501 low-disk on every machine.\n"
+            + yaml.safe_dump({"disk": demo.disk}, sort_keys=False, default_flow_style=False)
+        )
     path = demo.dest / name
     _write_text(path, header + body)
     return path
@@ -597,6 +622,214 @@ def _plant_ytm102(demo: _Demo) -> None:
         shutil.rmtree(missing)
     demo.instances["YTM102"] = (
         f"share/uploads/{NAMESPACE}/ is missing: the share of {CONFIG_NAME} is degraded"
+    )
+
+
+def _episode(episode_id: str) -> Episode:
+    return next(ep for ep in EPISODES if ep.episode_id == episode_id)
+
+
+def _plant_ytm401(demo: _Demo) -> None:
+    """hot-draft-missing-locally: CH13-023 (Hot) was last opened on the Lenovo, whose CapCut keeps
+    its projects on the share; the run's link and info now name that copy, so the Mac would edit
+    over SMB. The Mac's own draft is still in capcut_drafts/: the one candidate to relink to."""
+    ep = _episode("CH13-023")
+    run_dir = demo.workspace / "video" / "runs" / ep.run_ids[-1]
+    shared = demo.share / "capcut_drafts_lenovo" / ep.draft_name
+    _write_draft(shared, ep)
+    (run_dir / "capcut_draft").unlink()
+    _symlink(run_dir / "capcut_draft", shared)
+    info_path = run_dir / "capcut_draft_info.json"
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info["draft_path"] = str(shared)
+    _write_json(info_path, info)
+    demo.instances["YTM401"] = (
+        f"workspaces/video/runs/{ep.run_ids[-1]}/capcut_draft points into the share "
+        f"(share/capcut_drafts_lenovo/); the local draft capcut_drafts/{ep.draft_name} is unused"
+    )
+
+
+def _plant_ytm402(demo: _Demo) -> None:
+    """run-dir-symlink-broken: CH02-013's project was renamed in CapCut (folder + "_v2"), so the
+    run's link and info still name the old folder; the renamed draft is the one local candidate."""
+    ep = _episode("CH02-013")
+    draft = demo.drafts / ep.draft_name
+    draft.rename(draft.with_name(ep.draft_name + "_v2"))
+    link = demo.workspace / "video" / "runs" / ep.run_ids[-1] / "capcut_draft"
+    demo.expected_dangling.append(demo.rel(link))  # dangling on purpose, and a finding
+    demo.instances["YTM402"] = (
+        f"workspaces/video/runs/{ep.run_ids[-1]}/capcut_draft dangles: the draft was renamed "
+        f"to capcut_drafts/{ep.draft_name}_v2"
+    )
+
+
+def _plant_ytm403(demo: _Demo) -> None:
+    """hot-input-on-share: CH02-012's BGM folder is a link into the share's asset_vault instead of
+    a local copy, so this Hot episode stops when the share goes down (seed 001 P0-2)."""
+    link = demo.workspace / "video" / "input" / "CH02" / "CH02-012" / "bgm"
+    _symlink(link, demo.share / "asset_vault" / "bgm")
+    demo.instances["YTM403"] = (
+        "workspaces/video/input/CH02/CH02-012/bgm is a symlink into share/asset_vault/bgm"
+    )
+
+
+def _plant_ytm404(demo: _Demo) -> None:
+    """video-run-missing: CH02-014 is in the planning sheet (未着手) and has no run yet. The row
+    goes into the SoT, the Hot cache and the offline copy alike, so no planning rule fires."""
+    row = "014,年金の繰り下げ受給は得か損か,未着手\r\n".encode()
+    for planning in (
+        demo.workspace / "planning",
+        demo.vault / "planning",
+        demo.offline_vault / "planning",
+    ):
+        csv_path = planning / "channels" / "CH02.csv"
+        csv_path.write_bytes(csv_path.read_bytes() + row)
+    demo.instances["YTM404"] = "CH02-014 (未着手 in planning) has no run under video/runs"
+
+
+def _plant_ytm405(demo: _Demo) -> None:
+    """adopted-run-missing: a cleanup without --channel (seed 003 §4.2) archived CH01-003's
+    adopted run although the episode is Hot; status.json still names it. The archived copy and
+    its archive_report.json are where restore-run takes it back from."""
+    ep = _episode("CH01-003")
+    run_id = ep.run_ids[-1]
+    stamp = "20260125T021000Z"
+    archive = demo.workspace / "video" / "_archive" / stamp
+    dest_rel = f"video/_archive/{stamp}/video/runs/{run_id}"
+    (archive / "video" / "runs").mkdir(parents=True)
+    (demo.workspace / "video" / "runs" / run_id).rename(demo.workspace / dest_rel)
+    # The run's relative capcut_draft link moved with it and dangles inside the archive; it
+    # resolves again once the run is restored. Archived draft links are nobody's finding.
+    demo.expected_dangling.append(demo.rel(demo.workspace / dest_rel / "capcut_draft"))
+    report = {
+        "schema": "ytm.video_runs_archive_report.v1",
+        "created_at": _stamp_to_iso(stamp),
+        "reason": "unscoped cleanup (--video-runs --all)",
+        "moved": [
+            {
+                "run_id": run_id,
+                "episode": ep.episode_id,
+                "src": f"video/runs/{run_id}",
+                "dest": dest_rel,
+            }
+        ],
+    }
+    _write_json(archive / "archive_report.json", report)
+    demo.instances["YTM405"] = (
+        f"CH01-003's status.json names {run_id}, which was archived to workspaces/{dest_rel}"
+    )
+
+
+def _plant_ytm501(demo: _Demo) -> None:
+    """low-disk: the demo config's warning threshold is above any disk's free space."""
+    demo.disk = {"warn_free_gib": 100000, "stop_free_gib": 80}
+    demo.instances["YTM501"] = (
+        f"{CONFIG_NAME} sets disk.warn_free_gib to 100000, so the volume holding workspaces/ "
+        "is always below it"
+    )
+
+
+def _plant_ytm601(demo: _Demo) -> None:
+    """planning-root-drift: a UI hub unit still points at the Hot cache, while ops/env/ytm.env
+    (and the derived default) name the Vault's planning SoT."""
+    workspace, cache = str(demo.workspace), str(demo.workspace / "planning")
+    text = (
+        "[Unit]\n"
+        "Description=factory UI hub (ui/api/files)\n"
+        "After=network-online.target\n"
+        "\n"
+        "[Service]\n"
+        f'Environment="YTM_WORKSPACE_ROOT={workspace}" "YTM_PLANNING_ROOT={cache}"\n'
+        f"Environment=YTM_SHARED_STORAGE_NAMESPACE={NAMESPACE}\n"
+        "ExecStart=/usr/bin/python3 -m factory_ui_hub --port 8000\n"
+        "Restart=on-failure\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n"
+    )
+    _write_text(demo.dest / UI_HUB_UNIT, text)
+    demo.env_files.append(UI_HUB_UNIT)
+    demo.instances["YTM601"] = (
+        f"{UI_HUB_UNIT} sets YTM_PLANNING_ROOT to the Hot cache workspaces/planning, "
+        f"{ENV_FILE} to the Vault SoT share/ytm_workspaces/planning"
+    )
+
+
+def _plant_ytm602(demo: _Demo) -> None:
+    """planning-cache-drift: CH01-003 moved to 台本作成中 on the Vault; the Hot cache still has
+    the row as it was before (未着手)."""
+    cache = demo.workspace / "planning" / "channels" / "CH01.csv"
+    text = cache.read_bytes().decode("utf-8")
+    row = "003,認知症を防ぐ毎日の習慣,"
+    stale = text.replace(row + "台本作成中", row + "未着手")
+    if stale == text:  # the episode table changed: keep the instance honest
+        raise AssertionError("CH01-003 row not found in the planning cache")
+    cache.write_bytes(stale.encode("utf-8"))
+    demo.instances["YTM602"] = (
+        "workspaces/planning/channels/CH01.csv still has CH01-003 as 未着手; the Vault SoT "
+        "says 台本作成中"
+    )
+
+
+def _plant_ytm201(demo: _Demo) -> None:
+    """vault-sentinel-missing: the share dropped while the sentinel was being rewritten, leaving
+    it truncated; the mirror now refuses delete-sync (seed 002, 2026-01-25)."""
+    sentinel = demo.vault / SENTINEL_NAME
+    text = sentinel.read_text(encoding="utf-8")
+    sentinel.write_text(text[: text.index('"namespace"') + 20], encoding="utf-8")
+    demo.instances["YTM201"] = f"share/ytm_workspaces/{SENTINEL_NAME} is truncated JSON"
+
+
+def _plant_ytm202(demo: _Demo) -> None:
+    """vault-absolute-symlink: a link made on the Linux gateway with its own mount path, which
+    dangles on the Mac (seed 002: host-specific absolute links in the Vault)."""
+    link = demo.vault / "video" / "input" / "CH02" / "_shared_bgm"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(f"{HOST_ALIAS}/asset_vault/bgm")
+    demo.expected_dangling.append(demo.rel(link))  # absolute and dangling here: a finding
+    demo.instances["YTM202"] = (
+        f"share/ytm_workspaces/video/input/CH02/_shared_bgm -> {HOST_ALIAS}/asset_vault/bgm"
+    )
+
+
+def _plant_ytm203(demo: _Demo) -> None:
+    """vault-dirs-missing: the Vault has thumbnails/projects.json but no thumbnails/assets/ (the
+    first mirror pass never got that far; seed 002 §4 creates such dirs with --ensure-dirs)."""
+    shutil.rmtree(demo.vault / "thumbnails" / "assets")
+    demo.instances["YTM203"] = "share/ytm_workspaces/thumbnails/assets/ is missing on the Vault"
+
+
+def _plant_ytm301(demo: _Demo) -> None:
+    """broken-symlink: an episodes/ shortcut to CH02-011's run, left behind when the Published
+    run was moved to video/_archive (seed 001 §0.3 counts hundreds of these)."""
+    ep = _episode("CH02-011")
+    link = demo.workspace / "episodes" / ep.channel / ep.episode_id
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(f"../../video/runs/{ep.run_ids[-1]}")
+    demo.expected_dangling.append(demo.rel(link))  # dangling on purpose, and a finding
+    demo.instances["YTM301"] = (
+        f"workspaces/episodes/{ep.channel}/{ep.episode_id} dangles: its run was archived"
+    )
+
+
+def _plant_ytm302(demo: _Demo) -> None:
+    """symlink-loop: a relink run twice made CH13-022's second image point at itself."""
+    ep = _episode("CH13-022")
+    link = demo.workspace / "video" / "runs" / ep.run_ids[-1] / "images" / "0002.png"
+    link.symlink_to(link.name)
+    demo.expected_dangling.append(demo.rel(link))  # never resolves, on purpose: a finding
+    demo.instances["YTM302"] = f"workspaces/video/runs/{ep.run_ids[-1]}/images/0002.png -> itself"
+
+
+def _plant_ytm303(demo: _Demo) -> None:
+    """backup-symlink-residue: during the 2026-01-26 outage the offline fallback materialized
+    CH01-004's input locally and kept the old share link aside (seed 001 §0.2.1)."""
+    ep = _episode("CH01-004")
+    folder = demo.workspace / "video" / "input" / ep.channel
+    backup = folder / f"{ep.episode_id}.symlink_shared_backup_20260126T070401Z"
+    _symlink(backup, demo.vault / "video" / "input" / ep.channel / ep.episode_id)
+    demo.instances["YTM303"] = (
+        f"workspaces/video/input/{ep.channel}/{backup.name} is the fallback's kept link"
     )
 
 

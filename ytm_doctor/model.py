@@ -57,8 +57,13 @@ class Rule:
         channel: str | None = None,
         video: str | None = None,
         details: dict[str, Any] | None = None,
+        unfixable: str | None = None,
     ) -> Finding:
-        """A finding of this rule; `severity` overrides the default (the switches of SPEC §5)."""
+        """A finding of this rule; `severity` overrides the default (the switches of SPEC §5);
+        `unfixable` says why the rule's fixer cannot handle this instance (kept in details)."""
+        details = dict(details or {})
+        if unfixable:
+            details["unfixable"] = unfixable
         return Finding(
             rule=self.code,
             name=self.name,
@@ -69,7 +74,8 @@ class Rule:
             abs_path=abs_path,
             channel=channel,
             video=video,
-            details=dict(details or {}),
+            details=details,
+            fixable=unfixable is None,
         )
 
 
@@ -87,6 +93,8 @@ class Finding:
     channel: str | None = None
     video: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # False when the rule's fixer cannot handle this instance; say why in details["unfixable"].
+    fixable: bool = True
     # {"fixer", "preview", "apply"}; filled in by the session when the rule's fixer is registered.
     fix: dict[str, str] | None = None
 
@@ -147,7 +155,7 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return display(os.fspath(value))
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {display(str(k)): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [json_safe(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ytm_doctor import __version__
 from ytm_doctor.errors import ExitCode
@@ -75,6 +76,7 @@ class Report:
     new: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
     saved_to: Path | None = None  # set by the saved-report writer
+    full_scan: bool = True  # every rule, every channel: such a report becomes latest.json
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -87,9 +89,9 @@ class Report:
     def exit_code(self) -> ExitCode:
         if not self.outcomes:
             return ExitCode.NO_CHECKS
-        if self.exit_zero:
-            return ExitCode.OK
-        if self.count(Severity.VIOLATION) or self.checks_errored:
+        if self.checks_errored:
+            return ExitCode.VIOLATIONS  # --exit-zero forgives violations, not broken checks
+        if self.count(Severity.VIOLATION) and not self.exit_zero:
             return ExitCode.VIOLATIONS
         return ExitCode.OK
 
@@ -112,6 +114,12 @@ class Report:
         }
 
     def to_json(self) -> dict[str, Any]:
+        data = self.to_json_head()
+        data["findings"] = [f.to_json() for f in self.findings]
+        return data
+
+    def to_json_head(self) -> dict[str, Any]:
+        """Everything but the findings' content (a placeholder keeps the key order)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "ytm-doctor", "version": __version__},
@@ -135,7 +143,7 @@ class Report:
                 }
                 for o in self.outcomes
             ],
-            "findings": [f.to_json() for f in self.findings],
+            "findings": None,
             "errors": json_safe(self.errors),
             "previous_report": self.previous,
             "new": self.new,
@@ -143,7 +151,33 @@ class Report:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
+        out = io.StringIO()
+        self.write_json(out)
+        return out.getvalue()
+
+    def write_json(self, out: TextIO) -> None:
+        """The JSON report, written finding by finding: memory stays flat however many findings
+        there are (the same text as json.dumps(self.to_json(), indent=2))."""
+        data = self.to_json_head()
+        keys = list(data)
+        out.write("{\n")
+        for i, key in enumerate(keys):
+            comma = "," if i < len(keys) - 1 else ""
+            if key == "findings":
+                out.write('  "findings": [')
+                for j, finding in enumerate(self.findings):
+                    text = json.dumps(finding.to_json(), ensure_ascii=False, indent=2)
+                    out.write(("\n" if j == 0 else ",\n") + _indent(text, 4))
+                out.write(("\n  ]" if self.findings else "]") + comma + "\n")
+                continue
+            text = json.dumps(data[key], ensure_ascii=False, indent=2)
+            out.write(f"  {json.dumps(key)}: {_indent(text, 2).lstrip()}{comma}\n")
+        out.write("}\n")
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in text.splitlines())
 
 
 def _iso(moment: datetime) -> str:

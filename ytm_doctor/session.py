@@ -97,6 +97,13 @@ def walk_roots(ctx: Context) -> tuple[list[WalkRoot], dict[str, str]]:
     for name, path in (("drafts", paths.draft_root), ("outbox", paths.fallback_root)):
         if path is not None and path.is_dir():
             roots.append(WalkRoot(name, os.fspath(path)))
+    # A planning SoT outside the workspace and the Vault needs a walk of its own (YTM602).
+    planning = os.path.normpath(paths.planning_root)
+    covered = [os.path.normpath(p) for p in (paths.workspace_root, paths.vault_workspaces_root)]
+    if os.path.isdir(planning) and not any(
+        planning == c or planning.startswith(c.rstrip(os.sep) + os.sep) for c in covered
+    ):
+        roots.append(WalkRoot("planning", planning))
     return roots, skipped
 
 
@@ -115,15 +122,11 @@ def _threads_for(ctx: Context, path: str) -> int:
 
 
 def fix_hint(finding: Finding, fixer: str, config: Config) -> dict[str, str]:
-    """The exact commands that preview and apply this finding's fix."""
+    """The exact commands that preview and apply the fix of this one finding."""
     words = ["ytm-doctor", "fix"]
     if config.file:
         words += ["--config", os.fspath(config.file)]
-    words += ["--select", finding.rule]
-    if finding.channel:
-        words += ["--channel", finding.channel]
-    if finding.video:
-        words += ["--video", finding.video]
+    words += ["--select", finding.rule, "--fingerprint", finding.fingerprint]
     preview = shlex.join(words)
     return {"fixer": fixer, "preview": preview, "apply": preview + " --run"}
 
@@ -186,7 +189,7 @@ def run_scan(config: Config, scope: Scope, argv: list[str]) -> Report:
     rules = {c.rule.code: c.rule for c in selection.selected}
     for finding in run.findings:
         rule = rules[finding.rule]
-        if rule.fixer and rule.fixer in fixers:
+        if rule.fixer and rule.fixer in fixers and finding.fixable:
             finding.fix = fix_hint(finding, rule.fixer, config)
     run.findings.sort(key=Finding.sort_key)
 
@@ -203,6 +206,7 @@ def run_scan(config: Config, scope: Scope, argv: list[str]) -> Report:
         ],
         deselected=len(selection.deselected),
         exit_zero=bool(config.getoption("exit_zero")),
+        full_scan=not selection.deselected and scope.channel is None,
     )
     compare_with_previous(report, load_previous(config.paths.report_dir), scope)
     return report

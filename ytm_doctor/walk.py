@@ -52,8 +52,9 @@ class Subscribers:
             self.by_kind[kind].append((check, sub))
 
     def remove(self, check: Check) -> None:
+        # In place: the walk holds these very lists.
         for kind in KINDS:
-            self.by_kind[kind] = [(c, s) for c, s in self.by_kind[kind] if c is not check]
+            self.by_kind[kind][:] = [(c, s) for c, s in self.by_kind[kind] if c is not check]
 
     def __bool__(self) -> bool:
         return any(self.by_kind.values())
@@ -99,31 +100,54 @@ def walk_root(
         return _walk_threaded(root, subscribers, ctx, emit, on_check_error, on_error, threads)
     stats = WalkStats()
     by_kind = subscribers.by_kind
+    links, dirs, files, others = (by_kind[k] for k in ("link", "dir", "file", "other"))
+    want_plain = bool(files or others)
     stack = [(root.path, root.rel_prefix)]
+    entries = 0
+    # The hot loop: one pass over each directory, kinds from d_type where the OS gives it, no
+    # per-entry work beyond that unless some check subscribed to the entry's kind.
     while stack:
         dpath, drel = stack.pop()
         stats.dirs += 1
+        prefix = drel + "/" if drel else ""
         try:
             with os.scandir(dpath) as it:
                 for de in it:
-                    stats.entries += 1
+                    entries += 1
                     try:
-                        kind = _kind_of(de)
-                    except OSError:
+                        if de.is_symlink():
+                            kind, subs = "link", links
+                        elif de.is_dir(follow_symlinks=False):
+                            stack.append((de.path, prefix + de.name))
+                            kind, subs = "dir", dirs
+                        elif want_plain:
+                            if de.is_file(follow_symlinks=False):
+                                kind, subs = "file", files
+                            else:
+                                kind, subs = "other", others
+                        else:
+                            continue
+                    except OSError:  # vanished between readdir and lstat
                         continue
-                    if kind == "dir":
-                        stack.append((de.path, f"{drel}/{de.name}" if drel else de.name))
-                    subs = by_kind[kind]
                     if subs:
-                        rel = f"{drel}/{de.name}" if drel else de.name
+                        name = de.name
                         _dispatch(
-                            root, rel, de.path, de.name, kind, subs, ctx, emit, on_check_error
+                            root,
+                            prefix + name,
+                            de.path,
+                            name,
+                            kind,
+                            subs,
+                            ctx,
+                            emit,
+                            on_check_error,
                         )
         except FileNotFoundError:
             continue  # vanished since its parent was listed
         except OSError as exc:
             stats.errors += 1
             on_error(root, drel or ".", exc)
+    stats.entries = entries
     return stats
 
 

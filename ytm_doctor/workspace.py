@@ -28,6 +28,10 @@ CHANNEL_RE = re.compile(r"CH[0-9]{2}")
 VIDEO_RE = re.compile(r"[0-9]{3}")
 PLANNING_CSV_RE = re.compile(r"(CH[0-9]{2})\.csv")
 STATUS_FILE = "status.json"
+# The seeds' name for a link renamed aside by a fallback or a fix: <name><BACKUP_MARK><stamp>.
+BACKUP_MARK = ".symlink_shared_backup_"
+DRAFT_LINK = "capcut_draft"  # video/runs/<run_id>/capcut_draft -> the CapCut draft
+_EPISODE_SEGMENT = re.compile(r"(CH[0-9]{2})-([0-9]{3})(?![0-9])")
 MAX_VIDEO = 999
 
 
@@ -125,6 +129,32 @@ class Workspace:
         if not candidates:
             return None
         return max(candidates, key=lambda run_id: (self.run_mtimes_ns.get(run_id, -1), run_id))
+
+
+def episode_of(rel: str) -> tuple[str | None, str | None]:
+    """(channel, video) a workspace path clearly belongs to: a segment named CHxx-NNN… (episode
+    dirs, run ids), else a CHxx segment followed by an NNN one (scripts/CH02/012/…), else CHxx."""
+    parts = rel.split("/")
+    for part in parts:
+        m = _EPISODE_SEGMENT.match(part)
+        if m:
+            return m.group(1), m.group(2)
+    for i, part in enumerate(parts):
+        if CHANNEL_RE.fullmatch(part):
+            video = parts[i + 1] if i + 1 < len(parts) else None
+            return part, video if video and VIDEO_RE.fullmatch(video) else None
+    return None, None
+
+
+def is_run_draft_link(rel: str) -> bool:
+    """video/runs/<run>/capcut_draft, or …/runs/<run>/capcut_draft inside video/_archive/:
+    links that belong to the draft rules (YTM401/YTM402), not to the generic link rules."""
+    parts = rel.split("/")
+    if parts[-1] != DRAFT_LINK:
+        return False
+    if rel.startswith("video/runs/"):
+        return len(parts) == 4
+    return rel.startswith("video/_archive/") and len(parts) >= 4 and parts[-3] == "runs"
 
 
 def normalize_video(cell: str) -> str | None:

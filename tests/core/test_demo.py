@@ -79,10 +79,10 @@ def test_every_healthy_symlink_resolves_and_is_relative(demo: DemoInfo) -> None:
     dangling = {demo.dest / rel for rel in demo.expected_dangling}
     assert dangling, "a Published episode's deleted draft should leave one dangling link"
     for link in links:
-        assert not os.path.isabs(os.readlink(link)), link
-        if link in dangling:
+        if link in dangling:  # planted or by policy; may be absolute (YTM202)
             assert not os.path.exists(link), link
         else:
+            assert not os.path.isabs(os.readlink(link)), link
             assert os.path.exists(link), f"{link} -> {os.readlink(link)}"
 
 
@@ -107,8 +107,12 @@ def test_config_parses_with_the_expected_keys(demo: DemoInfo) -> None:
     assert share["namespace"] == "factory_commentary"
     assert share["host_aliases"] == ["/srv/workspace/doraemon/workspace/lenovo_share"]
     assert config["capcut"]["draft_root"] == "capcut_drafts"
-    assert config["planning"]["env_files"] == ["ops/env/ytm.env", "ops/systemd/ytm-mirror.service"]
-    assert "disk" not in config  # left at the policy defaults
+    assert config["planning"]["env_files"] == [
+        "ops/env/ytm.env",
+        "ops/systemd/ytm-mirror.service",
+        "ops/systemd/factory_ui_hub.service",
+    ]
+    assert config["disk"] == {"warn_free_gib": 100000, "stop_free_gib": 80}  # YTM501 planted
     assert (demo.config.parent / config["workspace_root"]).is_dir()  # relative to the file
     assert (demo.config.parent / config["capcut"]["draft_root"]).is_dir()
 
@@ -129,13 +133,17 @@ def test_env_file_points_at_the_share_planning_dir(demo: DemoInfo) -> None:
 
 def test_vault_sentinel_and_planning_sot(demo: DemoInfo) -> None:
     vault = demo.dest / "share" / "ytm_workspaces"
-    sentinel = json.loads((vault / ".ytm_vault_workspaces_root.json").read_text(encoding="utf-8"))
-    assert sentinel["schema"] == "ytm.vault_workspaces_root.v1"
-    assert sentinel["namespace"] == "factory_commentary"
+    text = (vault / ".ytm_vault_workspaces_root.json").read_text(encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError):  # truncated on purpose (YTM201)
+        json.loads(text)
+    assert text.startswith('{\n  "schema": "ytm.vault_workspaces_root.v1"')
+    offline = demo.dest / "offline/outbox/ytm_share/ytm_workspaces/.ytm_vault_workspaces_root.json"
+    assert json.loads(offline.read_text(encoding="utf-8"))["namespace"] == "factory_commentary"
     for channel in ("CH01", "CH02", "CH13"):
         sot = (vault / "planning" / "channels" / f"{channel}.csv").read_bytes()
         cache = demo.dest / "workspaces" / "planning" / "channels" / f"{channel}.csv"
-        assert cache.read_bytes() == sot
+        if channel != "CH01":  # CH01's cache is stale on purpose (YTM602)
+            assert cache.read_bytes() == sot
         rows = list(csv.DictReader(io.StringIO(sot.decode("utf-8-sig"))))
         assert rows and list(rows[0]) == ["動画番号", "タイトル", "進捗"]
         assert {r["進捗"] for r in rows} <= {"投稿済み", "凍結", "台本作成中", "未着手"}
@@ -169,6 +177,10 @@ def test_planted_instances(demo: DemoInfo) -> None:
     assert not (demo.dest / "share" / "README_MOUNTPOINT.txt").exists()  # main share: no stub
     assert (demo.dest / "share" / "ytm_workspaces").is_dir()
     assert not (demo.dest / "share" / "uploads" / "factory_commentary").exists()  # YTM102
+    unit = (demo.dest / "ops" / "systemd" / "factory_ui_hub.service").read_text(encoding="utf-8")
+    assert f"YTM_PLANNING_ROOT={demo.dest / 'workspaces' / 'planning'}" in unit  # YTM601
+    cache = demo.dest / "workspaces" / "planning" / "channels" / "CH01.csv"  # YTM602
+    assert "003,認知症を防ぐ毎日の習慣,未着手" in cache.read_text(encoding="utf-8-sig")
 
 
 def test_configs_resolve_relative_to_their_own_dir(

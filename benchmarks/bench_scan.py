@@ -1,0 +1,155 @@
+"""Scan benchmark (SPEC §9): ytm-doctor side by side with `find -xtype l` on one generated tree.
+
+    python benchmarks/bench_scan.py [--entries 1000000] [--repeat 3] [--keep DIR]
+
+Builds a Hot workspace and a Vault copy (half the entries each; about 2 % symlinks, some of them
+dangling) in a temporary directory, then times in the same run, best of --repeat:
+  find      `find WS VAULT -xtype l` (the target: ytm-doctor must not be slower)
+  scandir   a bare Python os.scandir walk that only tests links (the floor for Python)
+  doctor    `ytm-doctor --json --no-save` with every built-in check
+  probe     ytm-doctor with only a dangling-link probe plugin (the engine's own cost)
+and prints wall-time ratios against find and each run's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROBE = HERE / "dangling_link_probe.py"
+
+
+def build_tree(base: Path, entries: int, seed: int = 7) -> tuple[Path, Path]:
+    """A workspace and a share/ytm_workspaces, about entries/2 entries each."""
+    rng = random.Random(seed)
+    ws = base / "workspaces"
+    share = base / "share"
+    vault = share / "ytm_workspaces"
+    (share / "uploads" / "factory_commentary").mkdir(parents=True)
+    made = 0
+    per_side = entries // 2
+    for side in (ws, vault):
+        count = 0
+        run = 0
+        while count < per_side:
+            ch = f"CH{rng.randrange(1, 30):02d}"
+            run_dir = side / "video" / "runs" / f"{ch}-{run % 1000:03d}__{run:06d}" / "images"
+            run_dir.mkdir(parents=True, exist_ok=True)
+            count += 1
+            for i in range(48):
+                name = run_dir / f"{i:04d}.png"
+                if i % 50 == 0:
+                    target = (
+                        f"../../{run - 1:06d}/missing.png" if i % 100 == 0 else f"{i + 1:04d}.png"
+                    )
+                    os.symlink(target, name)
+                else:
+                    with open(name, "wb") as fh:
+                        fh.write(b"x")
+                count += 1
+            run += 1
+        made += count
+    return ws, share
+
+
+def scandir_links(roots: list[str]) -> int:
+    dangling = 0
+    stack = list(roots)
+    while stack:
+        path = stack.pop()
+        with os.scandir(path) as it:
+            for de in it:
+                if de.is_symlink():
+                    if not os.path.exists(de.path):
+                        dangling += 1
+                elif de.is_dir(follow_symlinks=False):
+                    stack.append(de.path)
+    return dangling
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err.strip()}")
+    rss = usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+    return elapsed, rss
+
+
+def best(runs: int, fn) -> tuple[float, int]:
+    results = [fn() for _ in range(runs)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", metavar="DIR", help="build (or reuse) the tree here")
+    args = parser.parse_args()
+
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ytm-bench-"))
+    try:
+        ws, share = base / "workspaces", base / "share"
+        if not ws.exists():
+            t0 = time.perf_counter()
+            build_tree(base, args.entries)
+            print(f"built {args.entries:,} entries in {time.perf_counter() - t0:.1f}s under {base}")
+        roots = [str(ws), str(share / "ytm_workspaces")]
+        doctor = [
+            sys.executable,
+            "-m",
+            "ytm_doctor.cli",
+            "--workspace-root",
+            str(ws),
+            "--share-root",
+            str(share),
+            "--set",
+            "shared_storage.require_mount=false",
+            "--json",
+            "--no-save",
+        ]
+        env = dict(os.environ, YTM_DOCTOR_DISABLE_PLUGIN_AUTOLOAD="1")
+        # Warm the page cache so every contender reads the same cached metadata.
+        subprocess.run(["find", *roots], stdout=subprocess.DEVNULL, check=True)
+
+        rows = {
+            "find -xtype l": best(args.repeat, lambda: timed(["find", *roots, "-xtype", "l"])),
+            "python scandir (links only)": best(
+                args.repeat,
+                lambda: timed([sys.executable, __file__, "--scandir-only", *roots]),
+            ),
+            "ytm-doctor (all checks)": best(args.repeat, lambda: timed(doctor, env)),
+            "ytm-doctor (link probe only)": best(
+                args.repeat,
+                lambda: timed([*doctor, "-p", str(PROBE), "--select", "BENCH"], env),
+            ),
+        }
+        base_time = rows["find -xtype l"][0]
+        print(f"\n{'contender':<32}{'wall s':>9}{'vs find':>9}{'peak RSS MiB':>14}")
+        for name, (secs, rss) in rows.items():
+            print(f"{name:<32}{secs:>9.3f}{secs / base_time:>9.2f}{rss / 1024:>14.1f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--scandir-only":
+        scandir_links(sys.argv[2:])
+        sys.exit(0)
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""YTM501 low-disk: free space on each volume the Hot work depends on (seed 001 §0.3 P0-3).
+
+Generation, CapCut and caches fill a disk in one go; below `disk.stop_free_gib` work must stop
+and space be reclaimed first, below `disk.warn_free_gib` it is time to plan that. Roots that
+share a volume are reported together, once: freeing space helps all of them at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ytm_doctor.context import Context
+from ytm_doctor.model import Check, Finding, Rule, Severity
+from ytm_doctor.mount import mount_of
+from ytm_doctor.plugins.hookspec import hookimpl
+
+GIB = 1024**3
+
+RULE = Rule(
+    code="YTM501",
+    name="low-disk",
+    severity=Severity.VIOLATION,
+    summary="free space of a volume holding the workspace, drafts or outbox is below threshold",
+    tags=("disk", "hot"),
+)
+
+
+@dataclass(frozen=True)
+class _Root:
+    name: str
+    path: Path  # as configured
+    measured: Path  # where the volume is measured: the path, or its nearest existing ancestor
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _roots(ctx: Context) -> list[_Root]:
+    """The configured roots that live on some volume now. A missing draft root is YTM100's
+    finding (and measuring its parent could name the wrong disk, e.g. an unplugged one); the
+    outbox is created on demand, so the volume it will be created on is the one that counts."""
+    paths = ctx.paths
+    roots = [_Root("workspace", paths.workspace_root, paths.workspace_root)]
+    if paths.draft_root is not None and paths.draft_root.is_dir():
+        roots.append(_Root("drafts", paths.draft_root, paths.draft_root))
+    outbox = paths.fallback_root
+    roots.append(_Root("outbox", outbox, _nearest_existing(outbox)))
+    return roots
+
+
+def _volumes(roots: list[_Root]) -> dict[int, list[_Root]]:
+    """Roots grouped by device, in the order the roots were named."""
+    volumes: dict[int, list[_Root]] = {}
+    for root in roots:
+        try:
+            device = os.stat(root.measured).st_dev
+        except OSError:
+            continue  # vanished or unreadable: nothing to measure
+        volumes.setdefault(device, []).append(root)
+    return volumes
+
+
+def _describe(root: _Root) -> dict[str, str]:
+    item = {"name": root.name, "path": os.fspath(root.path)}
+    if root.measured != root.path:
+        item["measured_at"] = os.fspath(root.measured)
+    return item
+
+
+class LowDisk(Check):
+    rule = RULE
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        warn = float(ctx.config["disk.warn_free_gib"])
+        stop = float(ctx.config["disk.stop_free_gib"])
+        findings = []
+        for device, roots in _volumes(_roots(ctx)).items():
+            try:
+                usage = shutil.disk_usage(roots[0].measured)  # free = f_bavail: what users get
+            except OSError:
+                continue
+            free_gib = usage.free / GIB
+            if free_gib < stop:
+                severity, limit, which = Severity.VIOLATION, stop, "stop"
+            elif free_gib < warn:
+                severity, limit, which = Severity.WARNING, warn, "warn"
+            else:
+                continue
+            mount = mount_of(roots[0].measured, ctx.mounts)
+            names = ", ".join(r.name for r in roots)
+            where = f" (mounted at {mount.mountpoint})" if mount else ""
+            message = (
+                f"{free_gib:.1f} GiB free on the volume holding {names}{where}, below the "
+                f"{which} threshold of {limit:g} GiB; reclaim space before generating or editing"
+            )
+            details = {
+                "free_bytes": usage.free,
+                "free_gib": round(free_gib, 1),
+                "total_bytes": usage.total,
+                "warn_free_gib": warn,
+                "stop_free_gib": stop,
+                "roots": [_describe(r) for r in roots],
+                "device": device,
+                "mountpoint": mount.mountpoint if mount else None,
+            }
+            findings.append(
+                RULE.finding(
+                    message,
+                    root=roots[0].name,
+                    path=".",
+                    abs_path=os.fspath(roots[0].path),
+                    severity=severity,
+                    details=details,
+                )
+            )
+        return findings
+
+
+@hookimpl
+def ytm_doctor_collect_checks():
+    return [LowDisk()]

@@ -1,0 +1,99 @@
+"""relink-draft (YTM401, YTM402): point an unposted episode's run at its local CapCut draft,
+updating the `capcut_draft` link and `capcut_draft_info.json` together (seed 001 §0.2.2-0.2.3:
+relink_capcut_draft).
+
+Only with exactly one local candidate, or the draft named with --draft-dir (which then applies
+to one episode only). The old link is renamed aside; the old info file is backed up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import PurePosixPath
+
+from ytm_doctor.fixer import Fixer, fix_for, read_bytes
+from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.plugins.hookspec import hookimpl
+
+INFO_NAME = "capcut_draft_info.json"
+
+
+def updated_info(current: bytes | None, draft: str, episode: str | None) -> bytes:
+    """The info file with draft_path changed and every other key kept."""
+    data: dict = {}
+    if current:
+        try:
+            loaded = json.loads(current.decode("utf-8"))
+            data = loaded if isinstance(loaded, dict) else {}
+        except (ValueError, UnicodeDecodeError):
+            data = {}
+    data["draft_path"] = draft
+    if episode and "episode" not in data:
+        data["episode"] = episode
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+class RelinkDraft(Fixer):
+    name = "relink-draft"
+    summary = "relink video/runs/<run>/capcut_draft and its info file to the local draft"
+
+    def plan(self, findings, fx):
+        chosen = fx.option("draft_dir")
+        if chosen and len(findings) > 1:
+            for finding in findings:
+                yield fx.unfixable(
+                    finding,
+                    "--draft-dir names one draft: select one episode "
+                    "(--channel/--video or --fingerprint)",
+                )
+            return
+        for finding in findings:
+            draft = self._draft_for(finding, chosen, fx)
+            if isinstance(draft, str) and draft.startswith("!"):
+                yield fx.unfixable(finding, draft[1:])
+                continue
+            link = PathRef("workspace", finding.path)
+            info = PathRef("workspace", str(PurePosixPath(finding.path).parent / INFO_NAME))
+            actions = []
+            if fx.state(link)["kind"] != "missing":
+                actions.append(
+                    Action(
+                        "rename",
+                        link,
+                        dest=link.sibling(fx.backup_name(link.name)),
+                        note="keep the old link aside",
+                    )
+                )
+            actions.append(Action("symlink", link, target=draft))
+            info_state = fx.state(info)
+            current = read_bytes(fx.abs(info)) if info_state["kind"] == "file" else None
+            data = updated_info(current, draft, finding.episode)
+            actions.append(Action("replace" if current is not None else "write", info, data=data))
+            yield fix_for(
+                finding,
+                self.name,
+                f"{link} -> {draft}",
+                actions,
+                stage=finding.details.get("stage"),
+            )
+
+    @staticmethod
+    def _draft_for(finding, chosen, fx) -> str:
+        """The draft to link, or "!reason" when there is no single local choice."""
+        if chosen:
+            path = os.path.abspath(os.path.expanduser(chosen))
+            if not os.path.isdir(path):
+                return f"!--draft-dir {path} is not a directory"
+            if not fx.ctx.is_local(path):
+                return f"!--draft-dir {path} is not on local disk"
+            return path
+        candidates = finding.details.get("candidates") or []
+        if len(candidates) != 1:
+            return f"!{len(candidates)} local candidates: choose one with --draft-dir"
+        return str(candidates[0])
+
+
+@hookimpl
+def ytm_doctor_collect_fixers():
+    return [RelinkDraft()]

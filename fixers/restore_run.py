@@ -1,0 +1,30 @@
+"""restore-run (YTM405): move an episode's adopted run back from video/_archive (seed 003:
+restore_video_runs). A rename within the workspace: nothing copied, nothing lost, and undo
+moves it back."""
+
+from __future__ import annotations
+
+from ytm_doctor.fixer import Fixer, fix_for
+from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.plugins.hookspec import hookimpl
+
+
+class RestoreRun(Fixer):
+    name = "restore-run"
+    summary = "move the adopted run back from video/_archive to video/runs"
+
+    def plan(self, findings, fx):
+        for finding in findings:
+            copies = finding.details.get("archived_copies") or []
+            if len(copies) != 1:
+                yield fx.unfixable(finding, f"{len(copies)} archived copies; restore by hand")
+                continue
+            source = PathRef("workspace", str(copies[0]))
+            dest = PathRef("workspace", finding.path)
+            action = Action("rename", source, dest=dest, note="restore from the archive")
+            yield fix_for(finding, self.name, f"restore {dest.rel} from {source.rel}", [action])
+
+
+@hookimpl
+def ytm_doctor_collect_fixers():
+    return [RestoreRun()]

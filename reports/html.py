@@ -1,0 +1,293 @@
+"""The HTML report for people: one self-contained file (inline CSS, JS and SVG; no request of
+any kind leaves it), saved next to every saved JSON report (report__<stamp>.html, and
+latest.html beside latest.json) and written to `--html PATH`.
+
+The page shows the summary, a chart by rule and by channel, a sortable and filterable findings
+table (rendered in chunks by a small script from a JSON data block, so 50,000 findings stay
+fast), the rule pages of the rules present, the run's configuration and its errors. Everything
+from disk is escaped twice over: Jinja autoescapes the markup, the script only sets textContent,
+and the Content-Security-Policy lets no script run but the report's own (pinned by hash).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from ytm_doctor import ssot_files
+from ytm_doctor.atomic import write_atomic
+from ytm_doctor.errors import UsageError
+from ytm_doctor.model import Severity
+from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.reports.minimarkdown import to_html
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.model import Rule
+    from ytm_doctor.report import Report
+
+LATEST_HTML = "latest.html"
+TEMPLATE = "report.html.j2"
+SCRIPT_TEMPLATE = "report.js.j2"
+NO_CHANNEL = "__none__"  # the channel filter's value for findings without a channel
+CHART_CHANNELS = 15  # more channels than this are summed up in one "other channels" bar
+CHART_RULES = 40
+SEVERITIES = tuple(s.value for s in Severity)
+
+
+@dataclass
+class BarRow:
+    """One bar of a chart: a label, the counts by severity and their stacked segments."""
+
+    key: str
+    label: str
+    counts: dict[str, int]
+    segments: list[tuple[str, float, float]] = field(default_factory=list)  # severity, x, width
+    filter_kind: str | None = None  # "rule" or "channel": clicking the bar filters the table
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def title(self) -> str:
+        parts = ", ".join(f"{n} {sev}" for sev, n in self.counts.items() if n)
+        return f"{self.label}: {parts}"
+
+
+@dataclass(frozen=True)
+class ChartGeometry:
+    width: int = 640
+    label_width: int = 250
+    bar_width: int = 330
+    row_height: int = 22
+    bar_height: int = 14
+
+
+def _bars(rows: list[BarRow], geometry: ChartGeometry) -> list[BarRow]:
+    """Fill each row's stacked segments, scaled to the largest total."""
+    largest = max((r.total for r in rows), default=0) or 1
+    for row in rows:
+        x = float(geometry.label_width)
+        row.segments = []
+        for sev in SEVERITIES:
+            n = row.counts.get(sev, 0)
+            if n:
+                width = max(geometry.bar_width * n / largest, 2.0)
+                row.segments.append((sev, round(x, 1), round(width, 1)))
+                x += width
+    return rows
+
+
+def _shorten(text: str, limit: int = 32) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def rule_rows(findings: list[dict[str, Any]]) -> list[BarRow]:
+    counts: dict[str, Counter[str]] = {}
+    names: dict[str, str] = {}
+    for f in findings:
+        counts.setdefault(f["rule"], Counter())[f["severity"]] += 1
+        names[f["rule"]] = f["name"]
+    rows = [
+        BarRow(code, _shorten(f"{code} {names[code]}"), _ordered(counts[code]), filter_kind="rule")
+        for code in sorted(counts)
+    ]
+    return rows[:CHART_RULES]
+
+
+def channel_rows(findings: list[dict[str, Any]]) -> list[BarRow]:
+    counts: dict[str, Counter[str]] = {}
+    for f in findings:
+        counts.setdefault(f["channel"] or NO_CHANNEL, Counter())[f["severity"]] += 1
+    named = sorted(
+        (c for c in counts if c != NO_CHANNEL), key=lambda c: (-sum(counts[c].values()), c)
+    )
+    rows = [
+        BarRow(c, _shorten(c), _ordered(counts[c]), filter_kind="channel")
+        for c in named[:CHART_CHANNELS]
+    ]
+    rest = named[CHART_CHANNELS:]
+    if rest:
+        other: Counter[str] = Counter()
+        for c in rest:
+            other.update(counts[c])
+        rows.append(BarRow("", f"{len(rest)} other channels", _ordered(other)))
+    if NO_CHANNEL in counts:
+        rows.append(
+            BarRow(NO_CHANNEL, "(no channel)", _ordered(counts[NO_CHANNEL]), filter_kind="channel")
+        )
+    return rows
+
+
+def _ordered(counter: Counter[str]) -> dict[str, int]:
+    return {sev: counter.get(sev, 0) for sev in SEVERITIES}
+
+
+def rule_page_text(rule: Rule | None, code: str) -> str:
+    """A rule's Markdown page as `ytm-doctor explain` finds it, or a stub naming the rule."""
+    page = None
+    if rule is not None and rule.docs:
+        try:
+            page = Path(rule.docs).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            page = None
+    else:
+        page = ssot_files.rule_page(code)
+    if page is None:
+        name = rule.name if rule else ""
+        summary = rule.summary if rule else ""
+        page = f"# {code} {name}\n\n{summary}\n\n(no rule page found)\n"
+    return page
+
+
+def rule_pages(codes: list[str], config: Config | None) -> dict[str, str]:
+    """The Markdown pages of the given rules (built-in pages, or a plugin rule's `docs`)."""
+    rules: dict[str, Rule] = {}
+    if config is not None and config.pluginmanager is not None:
+        from ytm_doctor.collect import collect_checks
+
+        try:
+            rules = {c.rule.code: c.rule for c in collect_checks(config)}
+        except Exception:
+            # The same collection succeeded moments ago; should a plugin now fail, the built-in
+            # pages are still worth a report, and a writer must not turn that into a crash.
+            rules = {}
+    return {code: rule_page_text(rules.get(code), code) for code in codes}
+
+
+def _slim(finding_json: dict[str, Any]) -> dict[str, Any]:
+    """What the page's script needs of one finding (the fix as its apply command only)."""
+    data = dict(finding_json)
+    fix = data.pop("fix", None)
+    data.pop("abs_path_b64", None)
+    data["fix"] = fix["apply"] if fix else None
+    data["fixer"] = fix["fixer"] if fix else None
+    return data
+
+
+def _environment() -> jinja2.Environment:
+    templates = resources.files("ytm_doctor.reports").joinpath("templates")
+
+    def load(name: str) -> str:
+        return templates.joinpath(name).read_text(encoding="utf-8")
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        autoescape=True,  # every name from disk is escaped, whatever the template does
+        # Lenient: a key missing from a plugin's or a future report's data shows as nothing
+        # rather than failing the scan after the JSON report was saved.
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Compact JSON that keeps Japanese readable; tojson still escapes < > & ' for the page.
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
+    return env
+
+
+def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
+    """The whole report as one HTML document."""
+    env = _environment()
+    data = report.to_json()
+    findings = data["findings"]
+    present = sorted({f["rule"] for f in findings})
+    if pages is None:
+        pages = rule_pages(present, None)
+    geometry = ChartGeometry()
+    by_rule = _bars(rule_rows(findings), geometry)
+    by_channel = _bars(channel_rows(findings), geometry)
+    script = env.get_template(SCRIPT_TEMPLATE).render()
+    script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    channels = Counter(f["channel"] or NO_CHANNEL for f in findings)
+    return env.get_template(TEMPLATE).render(
+        report=data,
+        summary=data["summary"],
+        severities=SEVERITIES,
+        by_rule=by_rule,
+        by_channel=by_channel,
+        geometry=geometry,
+        rules=[(r.key, r.label, r.total) for r in rule_rows(findings)],
+        rule_names={f["rule"]: f["name"] for f in findings},
+        channels=sorted(channels.items(), key=lambda kv: (kv[0] == NO_CHANNEL, kv[0])),
+        no_channel=NO_CHANNEL,
+        pages=[(code, to_html(pages.get(code) or f"# {code}")) for code in present],
+        page_data={"findings": [_slim(f) for f in findings], "new": data["new"]},
+        new_in_report=len(set(data["new"]) & {f["fingerprint"] for f in findings}),
+        script=Markup(script),
+        script_hash=script_hash,
+    )
+
+
+def encode_html(text: str) -> bytes:
+    # display() already turned undecodable bytes into \xNN; anything that slipped through
+    # (a stray surrogate in an error message) must not make the report unwritable.
+    return text.encode("utf-8", "backslashreplace")
+
+
+class SavedHtmlWriter:
+    """report__<stamp>.html beside the saved JSON report; latest.html beside latest.json."""
+
+    name = "html-saved"
+
+    def write(self, report: Report, config: Config) -> None:
+        if report.saved_to is None:
+            return  # the JSON writer saved nothing (empty selection): neither do we
+        codes = sorted({f.rule for f in report.findings})
+        data = encode_html(render_html(report, rule_pages(codes, config)))
+        write_atomic(report.saved_to.with_suffix(".html"), data)
+        if report.full_scan:
+            write_atomic(report.saved_to.parent / LATEST_HTML, data)
+
+
+class HtmlFileWriter:
+    """--html PATH: written whatever --no-save says."""
+
+    name = "html"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, report: Report, config: Config) -> None:
+        codes = sorted({f.rule for f in report.findings})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, encode_html(render_html(report, rule_pages(codes, config))))
+
+
+@hookimpl
+def ytm_doctor_addoption(parser):
+    group = parser.add_argument_group("HTML report")
+    group.add_argument(
+        "--html",
+        metavar="PATH",
+        dest="html",
+        help="also write the self-contained HTML report to PATH "
+        "(saved scans always get one next to their JSON report)",
+    )
+
+
+@hookimpl
+def ytm_doctor_configure(config):
+    path = config.getoption("html")
+    if path is not None and (not path or os.path.isdir(path)):
+        raise UsageError(f"--html {path!r}: give a file name, not a directory")
+
+
+@hookimpl
+def ytm_doctor_collect_writers(config):
+    writers: list[Any] = []
+    if not config.getoption("no_save"):
+        writers.append(SavedHtmlWriter())
+    path = config.getoption("html")
+    if path:
+        writers.append(HtmlFileWriter(Path(path)))
+    return writers

@@ -1,0 +1,158 @@
+"""The journal of one `--run` (what was done, and how to undo it) and the audit log.
+
+journal__<run_id>.jsonl: a header line, then for every action a "begin" line before it touches
+the disk and a "done" line after, each flushed and fsynced, so that even a crash half-way leaves
+a record `ytm-doctor undo` can use. audit.jsonl: one line per --run and per break-glass override.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ytm_doctor.errors import UsageError
+
+JOURNAL_PREFIX = "journal__"
+AUDIT_NAME = "audit.jsonl"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+def _append_line(path: Path, record: dict[str, Any]) -> None:
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8", "surrogateescape"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """Append-only, durable record of one run."""
+
+    def __init__(self, log_dir: Path, run_id: str, header: dict[str, Any]) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.run_id = run_id
+        self.path = log_dir / f"{JOURNAL_PREFIX}{run_id}.jsonl"
+        self.seq = 0
+        _append_line(self.path, {"type": "run", "run_id": run_id, "started": now_iso(), **header})
+
+    def begin(self, fix_index: int, action: dict[str, Any], inverse: dict[str, Any]) -> int:
+        self.seq += 1
+        _append_line(
+            self.path,
+            {
+                "type": "begin",
+                "seq": self.seq,
+                "fix": fix_index,
+                "time": now_iso(),
+                "action": action,
+                "inverse": inverse,
+            },
+        )
+        return self.seq
+
+    def done(self, seq: int, inverse_update: dict[str, Any] | None = None) -> None:
+        """The action completed; `inverse_update` adds what only the action could know (the
+        manifest of a copied tree)."""
+        record: dict[str, Any] = {"type": "done", "seq": seq, "time": now_iso()}
+        if inverse_update:
+            record["inverse_update"] = inverse_update
+        _append_line(self.path, record)
+
+    def note(self, record: dict[str, Any]) -> None:
+        _append_line(self.path, {"type": "note", "time": now_iso(), **record})
+
+
+@dataclass
+class JournalEntry:
+    seq: int
+    fix: int
+    action: dict[str, Any]
+    inverse: dict[str, Any]
+    done: bool
+
+
+@dataclass
+class JournalRecord:
+    path: Path
+    header: dict[str, Any]
+    entries: list[JournalEntry] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_journal(log_dir: Path, run_id: str) -> JournalRecord:
+    """A run's journal. A torn last line (a crash while writing) is ignored."""
+    if "/" in run_id or run_id.startswith("."):
+        raise UsageError(f"{run_id!r} is not a run id")
+    path = log_dir / f"{JOURNAL_PREFIX}{run_id}.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except FileNotFoundError:
+        raise UsageError(
+            f"no journal for run {run_id} in {log_dir} (`ytm-doctor undo --list` shows the runs)"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    record = JournalRecord(path=path, header={})
+    by_seq: dict[int, JournalEntry] = {}
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        kind = item.get("type")
+        if kind == "run":
+            record.header = item
+        elif kind == "begin":
+            entry = JournalEntry(item["seq"], item["fix"], item["action"], item["inverse"], False)
+            by_seq[entry.seq] = entry
+            record.entries.append(entry)
+        elif kind == "done" and item.get("seq") in by_seq:
+            by_seq[item["seq"]].done = True
+            by_seq[item["seq"]].inverse.update(item.get("inverse_update") or {})
+        elif kind == "note":
+            record.notes.append(item)
+    if not record.header:
+        raise UsageError(f"{path} is not a ytm-doctor journal")
+    return record
+
+
+def list_runs(log_dir: Path) -> list[JournalRecord]:
+    runs = []
+    for path in sorted(log_dir.glob(f"{JOURNAL_PREFIX}*.jsonl")):
+        run_id = path.name[len(JOURNAL_PREFIX) : -len(".jsonl")]
+        try:
+            runs.append(read_journal(log_dir, run_id))
+        except UsageError:
+            continue
+    return runs
+
+
+def audit(log_dir: Path, record: dict[str, Any]) -> None:
+    """Who did what, where, when and why: one line per --run and per override."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    _append_line(
+        log_dir / AUDIT_NAME,
+        {"time": now_iso(), "user": current_user(), "host": socket.gethostname(), **record},
+    )

@@ -1,0 +1,319 @@
+"""Plans: what a fixer intends to do, as typed actions with the preconditions they rely on.
+
+A plan is data. It is printed by `ytm-doctor fix` (changing nothing), saved by `--plan-out`, and
+executed by the Executor, which alone touches the disk. Paths in a plan are (root name, relative
+path) pairs, resolved against the roots configured when the plan is *applied*, so a plan file
+cannot name a place outside them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+from typing import Any
+
+from ytm_doctor.errors import UsageError
+
+PLAN_SCHEMA = "ytm-doctor.plan.v1"
+HASH_LIMIT = 64 * 1024 * 1024  # files larger than this are compared by size and mtime
+
+
+@dataclass(frozen=True)
+class PathRef:
+    """A path relative to a named root; never absolute, never with `..`."""
+
+    root: str
+    rel: str
+
+    def __post_init__(self) -> None:
+        parts = PurePosixPath(self.rel).parts
+        if self.rel.startswith("/") or ".." in parts or not parts:
+            raise UsageError(f"plan path {self.root}:{self.rel!r} is not a plain relative path")
+
+    def __str__(self) -> str:
+        return f"{self.root}:{self.rel}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"root": self.root, "rel": self.rel}
+
+    @classmethod
+    def from_json(cls, data: Any) -> PathRef:
+        if not isinstance(data, dict) or not {"root", "rel"} <= data.keys():
+            raise UsageError(f"plan path {data!r} must be an object with root and rel")
+        return cls(str(data["root"]), str(data["rel"]))
+
+    def sibling(self, name: str) -> PathRef:
+        parent = PurePosixPath(self.rel).parent
+        rel = name if str(parent) == "." else f"{parent}/{name}"
+        return PathRef(self.root, rel)
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.rel).name
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def path_state(path: str | os.PathLike) -> dict[str, Any]:
+    """What is at `path` now, in the terms preconditions compare (lstat: links not followed)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return {"kind": "missing"}
+    except NotADirectoryError:
+        return {"kind": "missing"}
+    if stat.S_ISLNK(st.st_mode):
+        return {"kind": "link", "target": os.readlink(path)}
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            empty = not os.listdir(path)
+        except OSError:
+            empty = False
+        return {"kind": "dir", "empty": empty}
+    if stat.S_ISREG(st.st_mode):
+        state: dict[str, Any] = {"kind": "file", "size": st.st_size}
+        if st.st_size <= HASH_LIMIT:
+            state["sha256"] = sha256_file(path)
+        else:
+            state["mtime_ns"] = st.st_mtime_ns
+        return state
+    return {"kind": "other"}
+
+
+def state_matches(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
+    """Whether `actual` is still what the plan saw; only recorded keys are compared, and a dir
+    recorded as non-empty still matches when files were added to it."""
+    if expected.get("kind") != actual.get("kind"):
+        return False
+    for key, value in expected.items():
+        if key == "empty" and value is False:
+            continue
+        if key in actual and actual[key] != value:
+            return False
+    return True
+
+
+def describe_state(state: dict[str, Any]) -> str:
+    kind = state.get("kind")
+    if kind == "link":
+        return f"link -> {state['target']}"
+    if kind == "file":
+        digest = state.get("sha256")
+        size = f" {state['size']} bytes" if "size" in state else ""
+        return f"file{size}" + (f" sha256 {digest[:12]}" if digest else "")
+    if kind == "dir":
+        return "empty dir" if state.get("empty") else "dir"
+    return kind or "?"
+
+
+@dataclass
+class Action:
+    """One step. op is one of:
+    mkdir(path), write(path, data), replace(path, data), rename(path -> dest),
+    symlink(path -> target), copy(source -> path) (a file or a whole tree)."""
+
+    op: str
+    path: PathRef
+    dest: PathRef | None = None  # rename
+    source: PathRef | None = None  # copy
+    target: str | None = None  # symlink
+    data: bytes | None = None  # write, replace
+    note: str = ""
+
+    def touched(self) -> list[PathRef]:
+        return [p for p in (self.path, self.dest, self.source) if p is not None]
+
+    def describe(self) -> str:
+        if self.op == "rename":
+            return f"rename   {self.path} -> {self.dest}"
+        if self.op == "symlink":
+            return f"symlink  {self.path} -> {self.target}"
+        if self.op == "copy":
+            return f"copy     {self.source} -> {self.path}"
+        if self.op in ("write", "replace"):
+            size = len(self.data or b"")
+            return f"{self.op:<8} {self.path} ({size} bytes)"
+        return f"{self.op:<8} {self.path}"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"op": self.op, "path": self.path.to_json()}
+        if self.dest is not None:
+            data["dest"] = self.dest.to_json()
+        if self.source is not None:
+            data["source"] = self.source.to_json()
+        if self.target is not None:
+            data["target"] = self.target
+        if self.data is not None:
+            data["data_b64"] = base64.b64encode(self.data).decode("ascii")
+        if self.note:
+            data["note"] = self.note
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Action:
+        if not isinstance(data, dict) or data.get("op") not in OPS:
+            raise UsageError(f"plan action {data!r} has no known op")
+        try:
+            raw = base64.b64decode(data["data_b64"], validate=True) if "data_b64" in data else None
+        except ValueError:
+            raise UsageError("plan action data is not valid base64") from None
+        action = cls(
+            op=data["op"],
+            path=PathRef.from_json(data.get("path")),
+            dest=PathRef.from_json(data["dest"]) if "dest" in data else None,
+            source=PathRef.from_json(data["source"]) if "source" in data else None,
+            target=data.get("target"),
+            data=raw,
+            note=str(data.get("note", "")),
+        )
+        needs = {
+            "rename": "dest",
+            "copy": "source",
+            "symlink": "target",
+            "write": "data",
+            "replace": "data",
+        }.get(action.op)
+        if needs and getattr(action, needs) is None:
+            raise UsageError(f"plan action {action.op} lacks {needs}")
+        return action
+
+
+OPS = ("mkdir", "write", "replace", "rename", "symlink", "copy")
+
+
+@dataclass
+class Fix:
+    """The actions that fix one finding (or a few, when one fix serves them all), applied as a
+    unit: all preconditions are checked before the first action, and a failure half-way
+    reverts the actions already done."""
+
+    fixer: str
+    rule: str
+    title: str
+    actions: list[Action]
+    fingerprints: list[str] = field(default_factory=list)
+    channel: str | None = None
+    video: str | None = None
+    stage: str | None = None  # hot, freeze, published (episode fixes)
+    destructive: bool = False  # replaces local data: refused for unposted episodes by default
+    preconditions: list[tuple[PathRef, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def episode(self) -> str | None:
+        return f"{self.channel}-{self.video}" if self.channel and self.video else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fixer": self.fixer,
+            "rule": self.rule,
+            "title": self.title,
+            "fingerprints": self.fingerprints,
+            "channel": self.channel,
+            "video": self.video,
+            "stage": self.stage,
+            "destructive": self.destructive,
+            "preconditions": [{"path": p.to_json(), "state": s} for p, s in self.preconditions],
+            "actions": [a.to_json() for a in self.actions],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Fix:
+        if not isinstance(data, dict):
+            raise UsageError("plan fix must be an object")
+        try:
+            return cls(
+                fixer=str(data["fixer"]),
+                rule=str(data["rule"]),
+                title=str(data.get("title", "")),
+                actions=[Action.from_json(a) for a in data["actions"]],
+                fingerprints=[str(f) for f in data.get("fingerprints", [])],
+                channel=data.get("channel"),
+                video=data.get("video"),
+                stage=data.get("stage"),
+                destructive=bool(data.get("destructive", False)),
+                preconditions=[
+                    (PathRef.from_json(p["path"]), dict(p["state"]))
+                    for p in data.get("preconditions", [])
+                ],
+            )
+        except (KeyError, TypeError) as exc:
+            raise UsageError(f"plan fix is malformed: {exc}") from None
+
+
+@dataclass
+class Unfixable:
+    rule: str
+    fingerprint: str
+    where: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    created: datetime
+    fixes: list[Fix]
+    unfixable: list[Unfixable] = field(default_factory=list)
+    roots: dict[str, str] = field(default_factory=dict)  # as configured when planned (info)
+    host: str = ""
+
+    @property
+    def stamp(self) -> str:
+        return self.created.strftime("%Y%m%dT%H%M%SZ")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": PLAN_SCHEMA,
+            "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "host": self.host,
+            "roots": self.roots,
+            "fixes": [f.to_json() for f in self.fixes],
+            "unfixable": [vars(u) for u in self.unfixable],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def loads(cls, text: str, source: str) -> Plan:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"{source}: not a plan (invalid JSON: {exc})") from None
+        if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
+            raise UsageError(f"{source}: not a ytm-doctor plan (schema {PLAN_SCHEMA} expected)")
+        try:
+            created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=timezone.utc
+            )
+            fixes = [Fix.from_json(f) for f in data["fixes"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"{source}: malformed plan: {exc}") from None
+        return cls(
+            created=created,
+            fixes=fixes,
+            roots=dict(data.get("roots") or {}),
+            host=str(data.get("host", "")),
+        )
+
+
+def first_touches(actions: Iterable[Action]) -> list[PathRef]:
+    """Every path the actions touch, in order of first touch: what preconditions are taken on."""
+    seen: list[PathRef] = []
+    for action in actions:
+        for ref in action.touched():
+            if ref not in seen:
+                seen.append(ref)
+    return seen
