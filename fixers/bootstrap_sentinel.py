@@ -36,10 +36,21 @@ class BootstrapSentinel(Fixer):
     def plan(self, findings, fx):
         ref = PathRef("vault", SENTINEL_NAME)
         for finding in findings[:1]:  # one sentinel, however many findings name it
-            op = "write" if fx.state(ref)["kind"] == "missing" else "replace"
+            kind = fx.state(ref)["kind"]
             data = sentinel_bytes(fx.ctx.paths.namespace)
-            action = Action(op, ref, data=data, note="namespace " + fx.ctx.paths.namespace)
-            fix = fix_for(finding, self.name, f"{op} the Vault sentinel", [action])
+            note = "namespace " + fx.ctx.paths.namespace
+            if kind == "file":
+                actions = [Action("replace", ref, data=data, note=note)]
+            elif kind == "missing":
+                actions = [Action("write", ref, data=data, note=note)]
+            else:  # a link or a directory in its place: renamed aside, never removed
+                aside = ref.sibling(fx.backup_name(ref.name))
+                actions = [
+                    Action("rename", ref, dest=aside, note=f"a {kind} was in the way"),
+                    Action("write", ref, data=data, note=note),
+                ]
+            title = f"{actions[-1].op} the Vault sentinel"
+            fix = fix_for(finding, self.name, title, actions)
             fix.fingerprints = [f.fingerprint for f in findings]
             yield fix
 

@@ -91,13 +91,24 @@ class MaterializeInput(Fixer):
         """The link's target as a path inside the roots, when it exists now."""
         target_abs = os.path.normpath(os.path.join(os.path.dirname(link_abs), target))
         if not os.path.exists(target_abs):
+            # A link written on another host (a host alias path): the same files may be on
+            # this host's mount of the share.
+            rel = fx.ctx.share_relative(target_abs)
+            if rel and fx.ctx.share.online and rel != ".":
+                mapped = os.path.join(fx.ctx.paths.share_root, rel)
+                if os.path.exists(mapped):
+                    return PathRef("share", rel.replace(os.sep, "/"))
             return None
         located = fx.ctx.locate(target_abs)
         if located is None:
             # Reachable but outside every root (e.g. through a host alias path): map it.
             rel = fx.ctx.share_relative(target_abs)
             located = ("share", rel) if rel else None
-        return PathRef(*located) if located and located[1] not in (".", "") else None
+        if not located or located[1] in (".", ""):
+            return None
+        if located[0] in ("share", "vault") and not fx.ctx.share.online:
+            return None  # a stub's contents are not the share: fall back, do not copy them
+        return PathRef(*located)
 
 
 @hookimpl

@@ -37,6 +37,7 @@ def updated_info(current: bytes | None, draft: str, episode: str | None) -> byte
 class RelinkDraft(Fixer):
     name = "relink-draft"
     summary = "relink video/runs/<run>/capcut_draft and its info file to the local draft"
+    resolves_with = ("draft_dir",)
 
     def plan(self, findings, fx):
         chosen = fx.option("draft_dir")

@@ -7,9 +7,7 @@ it is replaced; one missing from the cache is created.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
-from ytm_doctor.fixer import Fixer, fix_for, read_bytes
+from ytm_doctor.fixer import Fixer, fix_for, missing_parents, read_bytes
 from ytm_doctor.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
@@ -30,19 +28,20 @@ class ReseedPlanningCache(Fixer):
                 yield fx.unfixable(finding, f"cannot read the SoT file: {exc.strerror}")
                 continue
             cache = PathRef(finding.root, finding.path)
-            actions = []
-            parts = PurePosixPath(cache.rel).parts
-            for depth in range(1, len(parts)):
-                parent = PathRef(cache.root, "/".join(parts[:depth]))
-                if fx.state(parent)["kind"] == "missing":
-                    actions.append(Action("mkdir", parent))
+            actions = [Action("mkdir", parent) for parent in missing_parents(cache, fx)]
             exists = fx.state(cache)["kind"] == "file"
             actions.append(
                 Action(
                     "replace" if exists else "write", cache, data=data, note="from the planning SoT"
                 )
             )
-            yield fix_for(finding, self.name, f"{cache} from the SoT", actions)
+            fix = fix_for(finding, self.name, f"{cache} from the SoT", actions)
+            # The plan carries the SoT's bytes: applying it after the SoT changed would write
+            # old planning into the cache, so the SoT file's state is a precondition too.
+            located = fx.ctx.locate(sot)
+            if located is not None and located[1] not in (".", ""):
+                fix.reads.append(PathRef(*located))
+            yield fix
 
 
 @hookimpl

@@ -4,7 +4,7 @@ moves it back."""
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer, fix_for
+from ytm_doctor.fixer import Fixer, fix_for, missing_parents
 from ytm_doctor.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
@@ -21,8 +21,9 @@ class RestoreRun(Fixer):
                 continue
             source = PathRef("workspace", str(copies[0]))
             dest = PathRef("workspace", finding.path)
-            action = Action("rename", source, dest=dest, note="restore from the archive")
-            yield fix_for(finding, self.name, f"restore {dest.rel} from {source.rel}", [action])
+            actions = [Action("mkdir", parent) for parent in missing_parents(dest, fx)]
+            actions.append(Action("rename", source, dest=dest, note="restore from the archive"))
+            yield fix_for(finding, self.name, f"restore {dest.rel} from {source.rel}", actions)
 
 
 @hookimpl

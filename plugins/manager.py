@@ -34,6 +34,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("hot", "ytm_doctor.checks.hot"),
     ("disk", "ytm_doctor.checks.disk"),
     ("planning", "ytm_doctor.checks.planning"),
+    ("mirror_checks", "ytm_doctor.checks.mirror"),
+    ("store_checks", "ytm_doctor.checks.store"),
     ("bootstrap-sentinel", "ytm_doctor.fixers.bootstrap_sentinel"),
     ("ensure-vault-dirs", "ytm_doctor.fixers.ensure_vault_dirs"),
     ("relativize-symlink", "ytm_doctor.fixers.relativize_symlink"),
@@ -41,9 +43,20 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("relink-draft", "ytm_doctor.fixers.relink_draft"),
     ("restore-run", "ytm_doctor.fixers.restore_run"),
     ("reseed-planning-cache", "ytm_doctor.fixers.reseed_planning_cache"),
+    ("mirror", "ytm_doctor.fixers.mirror"),
+    ("clear-stale-lock", "ytm_doctor.fixers.clear_stale_lock"),
+    ("store", "ytm_doctor.fixers.store"),
+    ("flush-outbox", "ytm_doctor.fixers.flush_outbox"),
     # json before terminal: the terminal summary names the file the report was saved to.
     ("json", "ytm_doctor.reports.json_report"),
+    # html after json: its saved copy takes the name json gave the saved report.
+    ("html", "ytm_doctor.reports.html"),
     ("terminal", "ytm_doctor.reports.terminal"),
+    ("sarif", "ytm_doctor.reports.sarif"),
+    ("junit", "ytm_doctor.reports.junit"),
+    # Report-ready: retention and --publish, then the webhook notifier.
+    ("publish", "ytm_doctor.reports.publish"),
+    ("webhook", "ytm_doctor.reports.webhook"),
 )
 
 
@@ -185,7 +198,7 @@ def _register(pm: PluginManager, module: object, name: str, source: str, where: 
     try:
         pm.register(module, name)
     except pluggy.PluginValidationError as exc:
-        raise UsageError(f"plugin {name}: {exc}") from None
+        raise UsageError(f"plugin {name}: " + " ".join(str(exc).split())) from None
     pm.sources[name] = PluginInfo(name, source, where)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,7 +25,7 @@ from markupsafe import Markup
 from ytm_doctor import ssot_files
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.errors import UsageError
-from ytm_doctor.model import Severity
+from ytm_doctor.model import Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.reports.minimarkdown import to_html
 
@@ -66,11 +65,11 @@ class BarRow:
 
 @dataclass(frozen=True)
 class ChartGeometry:
-    width: int = 640
+    width: int = 600
     label_width: int = 250
-    bar_width: int = 330
-    row_height: int = 22
-    bar_height: int = 14
+    bar_width: int = 290
+    row_height: int = 18
+    bar_height: int = 12
 
 
 def _bars(rows: list[BarRow], geometry: ChartGeometry) -> list[BarRow]:
@@ -88,7 +87,7 @@ def _bars(rows: list[BarRow], geometry: ChartGeometry) -> list[BarRow]:
     return rows
 
 
-def _shorten(text: str, limit: int = 32) -> str:
+def _shorten(text: str, limit: int = 31) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -98,11 +97,20 @@ def rule_rows(findings: list[dict[str, Any]]) -> list[BarRow]:
     for f in findings:
         counts.setdefault(f["rule"], Counter())[f["severity"]] += 1
         names[f["rule"]] = f["name"]
-    rows = [
+    return [
         BarRow(code, _shorten(f"{code} {names[code]}"), _ordered(counts[code]), filter_kind="rule")
         for code in sorted(counts)
     ]
-    return rows[:CHART_RULES]
+
+
+def _capped(rows: list[BarRow], limit: int, what: str) -> list[BarRow]:
+    """At most `limit` bars; the rest summed up in one last bar that filters nothing."""
+    if len(rows) <= limit:
+        return rows
+    other: Counter[str] = Counter()
+    for row in rows[limit:]:
+        other.update(row.counts)
+    return [*rows[:limit], BarRow("", f"{len(rows) - limit} other {what}", _ordered(other))]
 
 
 def channel_rows(findings: list[dict[str, Any]]) -> list[BarRow]:
@@ -112,16 +120,8 @@ def channel_rows(findings: list[dict[str, Any]]) -> list[BarRow]:
     named = sorted(
         (c for c in counts if c != NO_CHANNEL), key=lambda c: (-sum(counts[c].values()), c)
     )
-    rows = [
-        BarRow(c, _shorten(c), _ordered(counts[c]), filter_kind="channel")
-        for c in named[:CHART_CHANNELS]
-    ]
-    rest = named[CHART_CHANNELS:]
-    if rest:
-        other: Counter[str] = Counter()
-        for c in rest:
-            other.update(counts[c])
-        rows.append(BarRow("", f"{len(rest)} other channels", _ordered(other)))
+    rows = [BarRow(c, _shorten(c), _ordered(counts[c]), filter_kind="channel") for c in named]
+    rows = _capped(rows, CHART_CHANNELS, "channels")
     if NO_CHANNEL in counts:
         rows.append(
             BarRow(NO_CHANNEL, "(no channel)", _ordered(counts[NO_CHANNEL]), filter_kind="channel")
@@ -134,20 +134,10 @@ def _ordered(counter: Counter[str]) -> dict[str, int]:
 
 
 def rule_page_text(rule: Rule | None, code: str) -> str:
-    """A rule's Markdown page as `ytm-doctor explain` finds it, or a stub naming the rule."""
-    page = None
-    if rule is not None and rule.docs:
-        try:
-            page = Path(rule.docs).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            page = None
-    else:
-        page = ssot_files.rule_page(code)
-    if page is None:
-        name = rule.name if rule else ""
-        summary = rule.summary if rule else ""
-        page = f"# {code} {name}\n\n{summary}\n\n(no rule page found)\n"
-    return page
+    """A rule's Markdown page as `ytm-doctor explain` prints it (a stub for an unknown code)."""
+    if rule is None:
+        return ssot_files.rule_page(code) or f"# {code}\n\n(no rule page found)\n"
+    return ssot_files.page_for(rule)
 
 
 def rule_pages(codes: list[str], config: Config | None) -> dict[str, str]:
@@ -165,14 +155,67 @@ def rule_pages(codes: list[str], config: Config | None) -> dict[str, str]:
     return {code: rule_page_text(rules.get(code), code) for code in codes}
 
 
-def _slim(finding_json: dict[str, Any]) -> dict[str, Any]:
-    """What the page's script needs of one finding (the fix as its apply command only)."""
-    data = dict(finding_json)
-    fix = data.pop("fix", None)
-    data.pop("abs_path_b64", None)
-    data["fix"] = fix["apply"] if fix else None
-    data["fixer"] = fix["fixer"] if fix else None
-    return data
+# The columns of one row of the page's data. 50,000 findings must parse fast, so the page gets
+# rows without repeated keys, and the long strings that repeat (the absolute root before each
+# path, the fix command around each fingerprint) are stored once and referred to by index.
+ROW_COLUMNS = (
+    "rule",
+    "severity",  # index into SEVERITIES
+    "root",
+    "path",
+    "message",
+    "channel",
+    "episode",
+    "fingerprint",
+    "details",
+    "abs_path",  # a string, or the index of its prefix in "prefixes" (prefix + path)
+    "fix",  # -1, or the index of [fixer, before, after] in "fixes" (before + fingerprint + after)
+    "new",  # 1 when the finding is new since the previous report
+)
+
+
+def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
+    """The findings (as in the JSON report) in the compact form the page's script reads."""
+    new_set = set(new)
+    rules: dict[str, str] = {}
+    prefixes: dict[str, int] = {}
+    fixes: dict[tuple[str, str, str | None], int] = {}
+    rows = []
+    for f in findings:
+        rules[f["rule"]] = f["name"]
+        path, abs_path, fp = f["path"], f["abs_path"], f["fingerprint"]
+        abs_cell: str | int = abs_path
+        if path not in ("", ".") and abs_path.endswith("/" + path):
+            abs_cell = prefixes.setdefault(abs_path[: -len(path)], len(prefixes))
+        fix_cell = -1
+        if f["fix"]:
+            before, found, after = f["fix"]["apply"].partition(fp)
+            key = (f["fix"]["fixer"], before, after if found else None)
+            fix_cell = fixes.setdefault(key, len(fixes))
+        rows.append(
+            [
+                f["rule"],
+                SEVERITIES.index(f["severity"]),
+                f["root"],
+                path,
+                f["message"],
+                f["channel"],
+                f["episode"],
+                fp,
+                f["details"],
+                abs_cell,
+                fix_cell,
+                1 if fp in new_set else 0,
+            ]
+        )
+    return {
+        "columns": ROW_COLUMNS,
+        "severities": SEVERITIES,
+        "rules": rules,
+        "prefixes": list(prefixes),
+        "fixes": [list(key) for key in fixes],
+        "rows": rows,
+    }
 
 
 def _environment() -> jinja2.Environment:
@@ -190,6 +233,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["n"] = lambda v: f"{v:,}" if isinstance(v, int) else v  # 50,000 not 50000
     # Compact JSON that keeps Japanese readable; tojson still escapes < > & ' for the page.
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
     return env
@@ -204,7 +248,8 @@ def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
     if pages is None:
         pages = rule_pages(present, None)
     geometry = ChartGeometry()
-    by_rule = _bars(rule_rows(findings), geometry)
+    all_rules = rule_rows(findings)
+    by_rule = _bars(_capped(all_rules, CHART_RULES, "rules"), geometry)
     by_channel = _bars(channel_rows(findings), geometry)
     script = env.get_template(SCRIPT_TEMPLATE).render()
     script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
@@ -216,12 +261,12 @@ def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
         by_rule=by_rule,
         by_channel=by_channel,
         geometry=geometry,
-        rules=[(r.key, r.label, r.total) for r in rule_rows(findings)],
+        rules=[(r.key, r.total) for r in all_rules],
         rule_names={f["rule"]: f["name"] for f in findings},
         channels=sorted(channels.items(), key=lambda kv: (kv[0] == NO_CHANNEL, kv[0])),
         no_channel=NO_CHANNEL,
         pages=[(code, to_html(pages.get(code) or f"# {code}")) for code in present],
-        page_data={"findings": [_slim(f) for f in findings], "new": data["new"]},
+        page_data=page_data(findings, data["new"]),
         new_in_report=len(set(data["new"]) & {f["fingerprint"] for f in findings}),
         script=Markup(script),
         script_hash=script_hash,
@@ -234,33 +279,43 @@ def encode_html(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-class SavedHtmlWriter:
-    """report__<stamp>.html beside the saved JSON report; latest.html beside latest.json."""
-
-    name = "html-saved"
-
-    def write(self, report: Report, config: Config) -> None:
-        if report.saved_to is None:
-            return  # the JSON writer saved nothing (empty selection): neither do we
-        codes = sorted({f.rule for f in report.findings})
-        data = encode_html(render_html(report, rule_pages(codes, config)))
-        write_atomic(report.saved_to.with_suffix(".html"), data)
-        if report.full_scan:
-            write_atomic(report.saved_to.parent / LATEST_HTML, data)
-
-
-class HtmlFileWriter:
-    """--html PATH: written whatever --no-save says."""
+class HtmlWriter:
+    """Renders the page once and writes it where this scan wants it: beside the saved JSON
+    report (report__<stamp>.html, and latest.html when latest.json was written), and to
+    `--html PATH` whatever `--no-save` says."""
 
     name = "html"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, *, beside_saved: bool, path: Path | None) -> None:
+        self.beside_saved = beside_saved
         self.path = path
 
+    def targets(self, report: Report) -> list[Path]:
+        targets = []
+        # saved_to is None when the JSON writer saved nothing (an empty selection): neither
+        # do we. It runs before us (plugin order), so it has named the saved report by now.
+        if self.beside_saved and report.saved_to is not None:
+            targets.append(report.saved_to.with_suffix(".html"))
+            if report.full_scan:
+                targets.append(report.saved_to.parent / LATEST_HTML)
+        if self.path is not None:
+            targets.append(self.path)
+        return targets
+
     def write(self, report: Report, config: Config) -> None:
+        targets = self.targets(report)
+        if not targets:
+            return
         codes = sorted({f.rule for f in report.findings})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, encode_html(render_html(report, rule_pages(codes, config))))
+        data = encode_html(render_html(report, rule_pages(codes, config)))
+        failed = []
+        for target in targets:  # one unwritable place must not cost the others their copy
+            try:
+                write_atomic(target, data)
+            except OSError as exc:
+                failed.append(f"{target}: {exc.strerror or exc}")
+        if failed:
+            raise OSError("; ".join(failed))
 
 
 @hookimpl
@@ -277,17 +332,21 @@ def ytm_doctor_addoption(parser):
 
 @hookimpl
 def ytm_doctor_configure(config):
+    # Like --sarif and --junitxml: a path that cannot be written stops the scan before it starts.
     path = config.getoption("html")
-    if path is not None and (not path or os.path.isdir(path)):
-        raise UsageError(f"--html {path!r}: give a file name, not a directory")
+    if path is None:
+        return
+    target = Path(path)
+    if not path or target.is_dir():
+        raise UsageError(f"--html {display(path)} is a directory")
+    if not target.parent.is_dir():
+        raise UsageError(f"--html {display(path)}: its directory does not exist")
 
 
 @hookimpl
 def ytm_doctor_collect_writers(config):
-    writers: list[Any] = []
-    if not config.getoption("no_save"):
-        writers.append(SavedHtmlWriter())
     path = config.getoption("html")
-    if path:
-        writers.append(HtmlFileWriter(Path(path)))
-    return writers
+    beside_saved = not config.getoption("no_save")
+    if not beside_saved and not path:
+        return []
+    return [HtmlWriter(beside_saved=beside_saved, path=Path(path) if path else None)]

@@ -147,6 +147,8 @@ class TerminalWriter:
         ]
         if report.checks_errored:
             parts.append(plural(report.checks_errored, "check error"))
+        if report.baselined:
+            parts.append(f"{len(report.baselined)} baselined")
         if report.previous is not None and (report.new or report.resolved):
             parts.append(f"{len(report.new)} new, {len(report.resolved)} resolved")
         return ", ".join(parts) + f" in {report.run.duration:.2f}s"

@@ -7,37 +7,28 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) -> None:
     """Replace `path` with `data` so a reader sees the old file or the new one, never half."""
-    target = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(target.parent)
+    with atomic_writer(path, mode, binary=True) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike, mode: int = 0o644) -> Iterator[TextIO]:
-    """A text file to write `path` through, streamed: it replaces `path` atomically when the
-    block ends without an error, and vanishes otherwise."""
+def atomic_writer(
+    path: str | os.PathLike, mode: int = 0o644, *, binary: bool = False
+) -> Iterator[IO]:
+    """A file to write `path` through, streamed: it replaces `path` atomically (temp file in the
+    same directory, fsync, rename, fsync of the directory) when the block ends without an
+    error, and vanishes otherwise."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(
+            fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
+        ) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

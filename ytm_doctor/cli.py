@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from ytm_doctor import __version__, commands, fixing
+from ytm_doctor import __version__, commands, fixing, schedule
 from ytm_doctor.config import (
     CONFIG_ENV,
     DEFAULT_CONFIG_NAME,
@@ -39,11 +39,17 @@ COMMANDS = {
     "explain": "print a rule's page: what it finds, why it matters, how to fix it",
     "config": "print every resolved setting and where it came from",
     "demo": "build a sample factory to try ytm-doctor on",
+    "schedule": "install, remove or show a scheduled scan (systemd timer / launchd agent)",
+    "mirror": "mirror the Hot workspace to the Vault with rsync (dry-run; --run to mirror)",
+    "store": "copy final artifacts to the shared store, verified (dry-run; --run to store)",
 }
 # Commands that need no configuration at all.
 STANDALONE = {"demo"}
+# Commands no plugin hook concerns: they skip loading every plugin module (the mirror runs
+# every few minutes, within 5 % of a plain rsync: SPEC §9).
+WITHOUT_PLUGINS = {"mirror", "store"}
 # Commands that need a usable workspace (the others only read the rule catalogue).
-NEED_VALID_CONFIG = {"scan", "fix", "apply", "undo"}
+NEED_VALID_CONFIG = {"scan", "fix", "apply", "undo", "store"}
 
 EPILOG = """commands:
 {commands}
@@ -172,6 +178,24 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not save the report under <workspace>/logs/ops/ytm_doctor/",
     )
+    gate = parser.add_argument_group("baseline and failing (scheduled scans, CI)")
+    gate.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="hide the findings whose fingerprint FILE holds (they are counted under "
+        "`baselined` in the JSON report): only new problems fail the scan",
+    )
+    gate.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="write the fingerprints of every finding of this scan to FILE and accept them",
+    )
+    gate.add_argument(
+        "--fail-on",
+        choices=("violation", "warning"),
+        default="violation",
+        help="the least severe finding that makes the scan exit 1 (default: violation)",
+    )
 
 
 def build_parser(command: str, pm=None) -> Parser:
@@ -260,6 +284,38 @@ def build_parser(command: str, pm=None) -> Parser:
             help="only the settings that differ from the policy defaults",
         )
         parser.add_argument("--json", action="store_true", help="as JSON")
+    elif command == "mirror":
+        group = parser.add_argument_group("mirror (SPEC §6.3)")
+        group.add_argument(
+            "--run",
+            action="store_true",
+            help="mirror now (default: rsync --dry-run, itemized changes summarised)",
+        )
+        group.add_argument(
+            "--no-delete",
+            action="store_true",
+            help="copy only: delete nothing on the Vault (default: delete-sync, which needs a "
+            "valid Vault sentinel)",
+        )
+        group.add_argument(
+            "--bootstrap-dest",
+            action="store_true",
+            help="first write the Vault sentinel when it is missing or unreadable "
+            "(never over another namespace's)",
+        )
+        group.add_argument(
+            "--ensure-dirs",
+            action="store_true",
+            help="first create ytm_workspaces/ and the required Vault dirs (vault.required_dirs)",
+        )
+        group.add_argument("--json", action="store_true", help="the run log as JSON on stdout")
+    elif command == "schedule":
+        schedule.add_arguments(parser)
+    elif command == "store":
+        from ytm_doctor.store_command import add_options
+
+        add_options(parser)
+        _override_options(parser)
     elif command == "demo":
         parser.add_argument(
             "--dest",
@@ -338,6 +394,18 @@ def run(argv: list[str]) -> int:
     if command in STANDALONE:
         return commands.demo(build_parser(command).parse_args(rest))
 
+    if command == "store":
+        # Copies one file or an episode: no plugin hook concerns it (SPEC §9: store's timing).
+        from ytm_doctor.store_command import store_command
+
+        options = build_parser(command).parse_args(rest)
+        return store_command(load_config(options), options, argv)
+    if command in WITHOUT_PLUGINS:
+        from ytm_doctor.mirror_command import mirror_command
+
+        options = build_parser(command).parse_args(rest)
+        return mirror_command(load_config(options), argv)
+
     wants_help = any(a in ("-h", "--help") for a in rest)
     try:
         requested, config_plugins, config_file = _preparse(rest)
@@ -364,6 +432,8 @@ def run(argv: list[str]) -> int:
         return fixing.apply_command(config, options.plan_file, argv)
     if command == "undo":
         return fixing.undo_command(config, options.run_id, argv)
+    if command == "schedule":
+        return schedule.schedule_command(config)
     if command == "list":
         return commands.list_rules(config)
     if command == "explain":

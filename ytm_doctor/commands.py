@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,28 @@ from ytm_doctor.errors import ConfigError, ExitCode, UsageError
 from ytm_doctor.model import Check
 from ytm_doctor.plugins.manager import plugin_infos
 from ytm_doctor.reports.terminal import plural
+from ytm_doctor.scan_lock import ScanBusy, ScanLock
 from ytm_doctor.session import run_scan, selection_for
 
 
 def scan(config: Config, scope: Scope, argv: list[str]) -> int:
     if config.getoption("collect_only"):
         return collect_only(config)
-    report = run_scan(config, scope, argv)
+    # One saving scan at a time (scan_lock.py); a --no-save scan writes nothing and needs none.
+    lock = None if config.getoption("no_save") else ScanLock(config, argv)
+    try:
+        return _scan_and_report(config, scope, argv, lock)
+    except ScanBusy as exc:
+        # For a timer "the previous scan is still running" is not a failure: exit 0.
+        print(f"ytm-doctor: another scan is running: {exc}; not scanning", file=sys.stderr)
+        return ExitCode.OK
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _scan_and_report(config: Config, scope: Scope, argv: list[str], lock: ScanLock | None) -> int:
+    report = run_scan(config, scope, argv, before_walk=lock.acquire if lock else None)
     if not report.outcomes:
         print("ytm-doctor: no checks selected", file=sys.stderr)
     for writer in collect_writers(config):
@@ -31,6 +47,8 @@ def scan(config: Config, scope: Scope, argv: list[str]) -> int:
             writer.write(report, config)
         except OSError as exc:  # a full disk or a read-only log dir must not hide the result
             print(f"ytm-doctor: warning: {writer.name} report not written: {exc}", file=sys.stderr)
+        except Exception as exc:  # a broken writer (a plugin's) must not hide the others
+            print(f"ytm-doctor: warning: {writer.name} report failed: {exc!r}", file=sys.stderr)
     try:
         config.pluginmanager.hook.ytm_doctor_report_ready(report=report, config=config)
     except Exception as exc:
@@ -107,18 +125,8 @@ def explain(config: Config, code: str) -> int:
     checks = {c.rule.code: c for c in collect_checks(config)}
     if code not in checks:
         raise UsageError(f"unknown rule {code} (`ytm-doctor list` shows every rule)")
-    rule = checks[code].rule
-    page = None
-    if rule.docs:
-        try:
-            page = Path(rule.docs).read_text(encoding="utf-8")
-        except OSError:
-            page = None
-    else:
-        page = ssot_files.rule_page(code)
-    if page is None:
-        page = f"# {rule.code} {rule.name}\n\n{rule.summary}\n\n(no rule page found)\n"
-    sys.stdout.write(page if page.endswith("\n") else page + "\n")
+    page = ssot_files.page_for(checks[code].rule)
+    sys.stdout.write(page)
     return ExitCode.OK
 
 
@@ -130,7 +138,7 @@ def _settings_rows(config: Config) -> list[dict[str, Any]]:
         rows.append(
             {
                 "key": key,
-                "value": _plain(setting.value),
+                "value": _masked(setting.value) if KEYS[key].secret else _plain(setting.value),
                 "source": setting.source,
                 "origin": setting.origin,
                 "differs": setting.source != "default"
@@ -160,6 +168,14 @@ def _settings_rows(config: Config) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _masked(value: Any) -> Any:
+    """A secret URL (a webhook's path is its token) shown by its host only."""
+    if not value:
+        return value
+    parts = urllib.parse.urlsplit(str(value))
+    return f"{parts.scheme}://{parts.netloc}/... (hidden)" if parts.netloc else "(hidden)"
 
 
 def _plain(value: Any) -> Any:

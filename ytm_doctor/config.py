@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,11 +27,12 @@ DEFAULT_CONFIG_NAME = "ytm-doctor.yaml"
 
 @dataclass(frozen=True)
 class KeySpec:
-    type: str  # path, paths, str, strs, bool, int, number
+    type: str  # path, paths, str, strs, bool, int, number, url
     help: str
     env: str | None = None
     flag: str | None = None  # argparse dest of the command-line flag
     required: bool = False
+    secret: bool = False  # never printed in full, never copied into schedule files
 
 
 KEYS: dict[str, KeySpec] = {
@@ -68,13 +70,24 @@ KEYS: dict[str, KeySpec] = {
     "mirror.stale_after_minutes": KeySpec("int", "a mirror older than this is stale"),
     "mirror.protected": KeySpec("strs", "Vault subtrees never deleted by the mirror"),
     "mirror.exclude": KeySpec("strs", "subtrees the mirror leaves alone"),
+    "locks.stale_after_sec": KeySpec(
+        "number", "a lock of another host without heartbeat for this long is stale"
+    ),
     "planning.env_files": KeySpec("paths", "files declaring YTM_PLANNING_ROOT="),
     "planning.video_columns": KeySpec("strs", "planning CSV video column names"),
     "planning.status_columns": KeySpec("strs", "planning CSV status column names"),
     "planning.published_values": KeySpec("strs", "status values meaning Published"),
     "planning.freeze_values": KeySpec("strs", "status values meaning Freeze"),
     "scan.threads": KeySpec("int", "directories listed at once per walk (0: auto)"),
+    "store.full_verify": KeySpec("bool", "YTM702 re-hashes every stored file on every scan"),
+    "store.never_store": KeySpec("strs", "L2/L3 workspace paths store refuses (glob patterns)"),
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
+    "notify.webhook_url": KeySpec(
+        "url",
+        "Slack-compatible webhook posted on new violations",
+        "YTM_DOCTOR_WEBHOOK_URL",
+        secret=True,
+    ),
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -168,6 +181,13 @@ def convert(key: str, value: Any, where: str, base: Path) -> Any:
     if kind == "paths":
         items = _as_list(key, value, where)
         return [_abspath(v, base) for v in items]
+    if kind == "url":
+        text = value if isinstance(value, str) else ""
+        parts = urllib.parse.urlsplit(text.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            shown = f"{parts.scheme}://{parts.netloc}/..." if parts.netloc else _show(value)
+            raise ConfigError(f"{where}: {key} must be an http(s) URL, got {shown}")
+        return text.strip()
     if kind == "str":
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {key} must be a string, got {_show(value)}")

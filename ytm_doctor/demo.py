@@ -12,6 +12,7 @@ moved demo should simply be rebuilt.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -21,11 +22,12 @@ import textwrap
 import wave
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
 
+from ytm_doctor import manifest
 from ytm_doctor.errors import UsageError
 from ytm_doctor.paths import SENTINEL_NAME, STUB_MARKER_NAME
 
@@ -232,6 +234,9 @@ def build_demo(dest: Path, *, force: bool = False) -> DemoInfo:
     _plant_ytm301(demo)
     _plant_ytm302(demo)
     _plant_ytm303(demo)
+    _plant_ytm701(demo)
+    _plant_ytm703(demo)
+    _plant_ytm704(demo)
     config = _write_config(demo, CONFIG_NAME, share="share", outbox="outbox")
     offline_config = _write_config(demo, OFFLINE_CONFIG_NAME, share="offline/share")
     _write_readme(demo, config, offline_config)
@@ -446,22 +451,34 @@ def _planning_csv(channel: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
-def _write_mirror_log(demo: _Demo) -> None:
-    # A successful mirror that just finished, so YTM703 (mirror-stale) has nothing to say.
-    stamp = demo.built_at.strftime("%Y%m%dT%H%M%SZ")
+def _write_mirror_log(demo: _Demo, minutes_ago: int = 0, **changes: object) -> str:
+    """A run log as `ytm-doctor mirror --run` writes it; by default a success that just
+    finished, so YTM703 (mirror-stale) has nothing to say. Returns its workspace path."""
+    when = demo.built_at - timedelta(minutes=minutes_ago)
     log = {
         "schema": "ytm.workspaces_mirror.v1",
         "run": True,
+        "status": "ok",
+        "ok": True,
         "returncode": 0,
-        "result": {"returncode": 0},
-        "started_at": _iso(demo.built_at),
-        "finished_at": _iso(demo.built_at),
-        "src": "workspaces/",
-        "dest": "ytm_workspaces/",
+        "result": {"returncode": 0, "meaning": "success"},
+        "started_at": _iso(when - timedelta(seconds=42)),
+        "finished_at": _iso(when),
+        "duration_sec": 42.0,
+        "host": "demo-mac",
+        "src": "workspace:.",
+        "dest": "vault:.",
         "delete": True,
+        **changes,
     }
-    folder = demo.workspace / "logs" / "ops" / "workspaces_mirror"
-    _write_json(folder / f"workspaces_mirror__{stamp}.json", log)
+    rel = _mirror_log_rel(demo, minutes_ago)
+    _write_json(demo.workspace / rel, log)
+    return rel
+
+
+def _mirror_log_rel(demo: _Demo, minutes_ago: int) -> str:
+    when = demo.built_at - timedelta(minutes=minutes_ago)
+    return f"logs/ops/workspaces_mirror/workspaces_mirror__{when:%Y%m%dT%H%M%SZ}.json"
 
 
 # --- the share and the Vault -------------------------------------------------------------------
@@ -830,6 +847,96 @@ def _plant_ytm303(demo: _Demo) -> None:
     _symlink(backup, demo.vault / "video" / "input" / ep.channel / ep.episode_id)
     demo.instances["YTM303"] = (
         f"workspaces/video/input/{ep.channel}/{backup.name} is the fallback's kept link"
+    )
+
+
+def _plant_ytm703(demo: _Demo) -> None:
+    """mirror-stale: the launchd mirror of 10 minutes ago was refused, because uploads/<ns>/ is
+    missing (YTM102); the one before it, 20 minutes earlier, had succeeded."""
+    (demo.workspace / _mirror_log_rel(demo, 0)).unlink()  # the healthy build's "just now"
+    _write_mirror_log(demo, 30)
+    reason = (
+        f"the share is degraded (uploads/{NAMESPACE}/ is missing): the mirror waits until it "
+        "is usable (ytm-doctor explain YTM102); nothing was written"
+    )
+    _write_mirror_log(
+        demo,
+        10,
+        status="refused",
+        ok=False,
+        returncode=None,
+        result={"returncode": None, "meaning": None},
+        duration_sec=0.2,
+        refused=reason,
+    )
+    demo.instances["YTM703"] = (
+        "workspaces/logs/ops/workspaces_mirror/: the last mirror run was refused (share degraded)"
+    )
+
+
+def _plant_ytm704(demo: _Demo) -> None:
+    """stale-lock: the mirror started 40 minutes ago was killed when the share dropped; its lock
+    stayed behind (seed 004 §28.3: stale once its heartbeat is older than 30 s)."""
+    started = demo.built_at - timedelta(minutes=40)
+    lock = {
+        "name": "mirror",
+        "host": "demo-mac",
+        "pid": 48213,
+        "token": "5f0c2a9e7d1b3c48",
+        "started_at": started.timestamp(),
+        "heartbeat": (started + timedelta(minutes=2)).timestamp(),
+        "command": "ytm-doctor mirror --run",
+        "child_pid": 48240,
+        "child_started": started.timestamp() + 1,
+    }
+    _write_json(demo.workspace / "logs" / "ops" / "ytm_doctor" / "mirror.lock", lock)
+    demo.instances["YTM704"] = (
+        "workspaces/logs/ops/ytm_doctor/mirror.lock: a killed mirror's lock, silent for 38 min"
+    )
+
+
+def _plant_ytm701(demo: _Demo) -> None:
+    """outbox-pending: CH02-012's script was stored while uploads/<namespace>/ was missing
+    (YTM102), so `ytm-doctor store` wrote it to the main view's outbox, where it still waits:
+    the flush itself waits for the shared base."""
+    ep = _episode("CH02-012")
+    stamp, when = "20260126T073000Z", "2026-01-26T07:30:00Z"
+    src_rel = f"scripts/{ep.channel}/{ep.video}/content/assembled_human.md"
+    src = demo.workspace / src_rel
+    stored = f"scripts/{ep.channel}/{ep.video}/assembled_human.md"
+    base = demo.dest / "outbox" / "uploads" / NAMESPACE
+    copy = base / stored
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, copy)
+    data = copy.read_bytes()
+    entry = {
+        "path": stored,
+        "source": {
+            "root": "workspace",
+            "path": src_rel,
+            "size": src.stat().st_size,
+            "mtime_ns": src.stat().st_mtime_ns,
+        },
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "mtime_ns": copy.stat().st_mtime_ns,
+    }
+    body = manifest.template(
+        kind="scripts",
+        ident=ep.episode_id,
+        channel=ep.channel,
+        video=ep.video,
+        mode="outbox",
+        namespace=NAMESPACE,
+        host="demo-mac",
+        created_at=when,
+        entries=[entry],
+        extra={"outbox_reason": f"the share is degraded (uploads/{NAMESPACE}/ is missing)"},
+    )
+    rel = manifest.manifest_rel("scripts", stamp, ep.episode_id)
+    _write_bytes(base / rel, manifest.dumps({**body, "verified_at": when}))
+    demo.instances["YTM701"] = (
+        f"outbox/uploads/{NAMESPACE}/{rel}: stored while the share was degraded, not flushed"
     )
 
 

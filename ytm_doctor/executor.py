@@ -18,14 +18,31 @@ import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor import store_ops
 from ytm_doctor.atomic import create_atomic, fsync_dir, write_atomic
 from ytm_doctor.journal import Journal
-from ytm_doctor.plan import Action, Fix, PathRef, describe_state, path_state, state_matches
+from ytm_doctor.plan import (
+    Action,
+    Fix,
+    PathRef,
+    describe_state,
+    first_touches,
+    path_state,
+    sha256_file,
+    state_matches,
+)
+from ytm_doctor.storecopy import HashCache
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
 
 BACKUP_DIR = "backups"  # under the report dir: copies of files a fix replaced
+RSYNC_IRREVERSIBLE = (
+    "a mirror (rsync) cannot be undone: it copied Hot's files over the Vault's and deleted on "
+    "the Vault what Hot no longer has, keeping no copy. The protected subtrees (mirror.protected:"
+    " scripts/, thumbnails/assets/, video/runs/), the sentinel and mirror.exclude (planning/) "
+    "were never deleted; anything else must be restored by hand from Hot or a backup"
+)
 
 
 @dataclass
@@ -68,6 +85,11 @@ class Executor:
             os.path.realpath(ctx.paths.share_root),
         }
         self.backup_dir = ctx.paths.report_dir / BACKUP_DIR
+        # Locks this run already holds, by name (an action needing one does not take it
+        # again), and what actions report beyond the journal (the mirror's summary).
+        self.held_locks: dict[str, Any] = {}
+        self.outcomes: list[Any] = []
+        self.hashes = HashCache()  # files hashed during this run (the store ops)
 
     # -- resolving and confining -------------------------------------------------------------
 
@@ -102,16 +124,26 @@ class Executor:
 
     # -- checking ----------------------------------------------------------------------------
 
+    def confine_source(self, ref: PathRef) -> str:
+        """A path read through (a copy's source): the path itself, links followed, must stay
+        inside the roots, or a plan could copy outside data in."""
+        path = self.confine(ref)
+        real = os.path.realpath(path)
+        if not self._inside_roots(real):
+            raise Refused(f"{ref}: leads outside the configured roots ({real})")
+        return path
+
     def problems(self, fix: Fix) -> list[str]:
         """Why `fix` cannot run now (empty: it can)."""
         reasons: list[str] = []
-        for action in fix.actions:
-            for ref in action.touched():
-                try:
-                    self.confine(ref)
-                except Refused as exc:
-                    if str(exc) not in reasons:
-                        reasons.append(str(exc))
+        existing = first_touches(fix.actions)
+        sources = [a.source for a in fix.actions if a.source is not None]
+        for ref in existing + [p for p, _ in fix.preconditions if p not in existing]:
+            try:
+                self.confine_source(ref) if ref in sources else self.confine(ref)
+            except Refused as exc:
+                if str(exc) not in reasons:
+                    reasons.append(str(exc))
         if reasons:
             return reasons
         if fix.destructive and fix.stage in ("hot", "freeze") and self.override is None:
@@ -146,12 +178,15 @@ class Executor:
         for action in fix.actions:
             try:
                 inverse = self._run(index, action)
-            except (OSError, Refused) as exc:
+            except (OSError, ValueError, Refused) as exc:
                 result.status = "failed"
                 result.reasons.append(f"{action.describe()}: {exc}")
                 result.reasons.extend(self._roll_back(index, done))
                 result.actions_done = 0
                 return result
+            except KeyboardInterrupt:
+                self._roll_back(index, done)  # never leave a fix half-applied
+                raise
             done.append((index, inverse))
             result.actions_done += 1
         result.status = "applied"
@@ -193,6 +228,10 @@ class Executor:
             return {"op": "unlink", "path": ref, "target": action.target}
         if action.op == "copy":
             return {"op": "rmtree", "path": ref, "manifest": None}
+        if action.op == "rsync":
+            return {"op": "irreversible", "path": ref, "why": RSYNC_IRREVERSIBLE}
+        if action.op in store_ops.OPS:
+            return store_ops.inverse_for(self, action)
         raise Refused(f"unknown action {action.op}")
 
     def _backup_ref(self, ref: PathRef) -> PathRef:
@@ -226,8 +265,15 @@ class Executor:
             os.symlink(action.target, path)
             fsync_dir(os.path.dirname(path))
         elif op == "copy":
-            source = self.confine(action.source)
+            source = self.confine_source(action.source)
             return {"manifest": _copy_atomic(source, path)}
+        elif op == "rsync":
+            # The mirror owns rsync: share state, sentinel, lock, run log (it imports us).
+            from ytm_doctor.mirror import rsync_action
+
+            return rsync_action(self, action)
+        elif op in store_ops.OPS:
+            return store_ops.do(self, action, path, inverse)
         return None
 
     def _roll_back(self, index: int, done: list[tuple[int, dict[str, Any]]]) -> list[str]:
@@ -281,6 +327,12 @@ class Executor:
                     return [f"{ref} is no longer empty; left in place"]
         elif op in ("remove", "restore"):
             expected = {"kind": "file", "sha256": inverse["sha256"]}
+            if op == "remove" and inverse.get("size") is not None:
+                # A stored copy of any size: compared by its full hash, not size and mtime.
+                expected["size"] = inverse["size"]
+                actual = store_ops.full_state(path, actual)
+        elif op in store_ops.INVERSES:
+            return store_ops.inverse_problems(self, inverse, path)
         elif op == "rename":
             expected = inverse["state"]
             dest = self.resolve(PathRef.from_json(inverse["dest"]))
@@ -288,6 +340,8 @@ class Executor:
                 return [f"{PathRef.from_json(inverse['dest'])} exists again; not overwritten"]
         elif op == "unlink":
             expected = {"kind": "link", "target": inverse["target"]}
+        elif op == "irreversible":
+            return [str(inverse.get("why") or f"{ref} cannot be undone")]
         elif op == "rmtree":
             if inverse.get("manifest") is None:
                 return [f"{ref}: the copy never completed; nothing to undo"]
@@ -313,6 +367,9 @@ class Executor:
             os.rmdir(path)
         elif op == "remove":
             os.unlink(path)  # content identical to what the fix wrote (checked above)
+            store_ops.remove_dirs_of(self, inverse)
+        elif op in store_ops.INVERSES:
+            store_ops.run_inverse(self, inverse, path)
         elif op == "restore":
             backup = self.confine(PathRef.from_json(inverse["backup"]))
             with open(backup, "rb") as fh:
@@ -336,9 +393,10 @@ def _sha256_bytes(data: bytes) -> str:
 
 
 def _manifest(root: str) -> list[list[Any]]:
-    """What a copy holds: [rel, kind, size or link target], sorted ("." for a single file)."""
+    """What a copy holds: [rel, kind, size or link target, sha256 of files], sorted ("." for a
+    single file). The hashes let undo tell an untouched copy from one a user edited."""
     if not os.path.isdir(root) or os.path.islink(root):
-        return [[".", "file", os.path.getsize(root)]]
+        return [[".", "file", os.path.getsize(root), sha256_file(root)]]
     items: list[list[Any]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
@@ -349,7 +407,7 @@ def _manifest(root: str) -> list[list[Any]]:
             elif os.path.isdir(full):
                 items.append([rel, "dir", 0])
             else:
-                items.append([rel, "file", os.path.getsize(full)])
+                items.append([rel, "file", os.path.getsize(full), sha256_file(full)])
     return sorted(items)
 
 

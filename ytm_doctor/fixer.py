@@ -6,7 +6,7 @@ import abc
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.model import Finding
@@ -56,6 +56,9 @@ class Fixer(abc.ABC):
 
     name: str = ""
     summary: str = ""
+    # Options that can make a finding the check marked unfixable fixable after all (relink-draft:
+    # --draft-dir names the draft when there is not exactly one candidate).
+    resolves_with: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def plan(self, findings: list[Finding], fx: FixContext) -> Iterable[Fix | Unfixable]:
@@ -74,6 +77,14 @@ def fix_for(finding: Finding, fixer: str, title: str, actions: list, **extra: An
         video=finding.video,
         **extra,
     )
+
+
+def missing_parents(ref: PathRef, fx: FixContext) -> list[PathRef]:
+    """The ancestors of `ref` that do not exist yet, outermost first (to mkdir one by one, so
+    undo removes exactly those)."""
+    parts = PurePosixPath(ref.rel).parts
+    parents = [PathRef(ref.root, "/".join(parts[:depth])) for depth in range(1, len(parts))]
+    return [p for p in parents if fx.state(p)["kind"] == "missing"]
 
 
 def read_bytes(path: str | Path) -> bytes:

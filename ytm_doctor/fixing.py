@@ -74,7 +74,8 @@ def build_plan(config: Config, scope: Scope, argv: list[str]) -> tuple[Planned, 
         if rule is None or not rule.fixer or rule.fixer not in fixers:
             without_fixer[finding.rule] = without_fixer.get(finding.rule, 0) + 1
             continue
-        if not finding.fixable:
+        resolved_by_option = any(config.getoption(o) for o in fixers[rule.fixer].resolves_with)
+        if not finding.fixable and not resolved_by_option:
             reason = str(finding.details.get("unfixable") or "not fixable automatically")
             unfixable.append(fx.unfixable(finding, reason))
             continue
@@ -103,7 +104,8 @@ def build_plan(config: Config, scope: Scope, argv: list[str]) -> tuple[Planned, 
                 continue
             for ref in touched:
                 claimed[ref] = item.title
-            item.preconditions = [(ref, path_state(executor.resolve(ref))) for ref in touched]
+            watched = touched + [r for r in item.reads if r not in touched]
+            item.preconditions = [(ref, path_state(executor.resolve(ref))) for ref in watched]
             fixes.append(item)
     plan = Plan(
         created=created,
@@ -320,8 +322,21 @@ def undo_command(config: Config, run_id: str | None, argv: list[str]) -> int:
     if record.header.get("undo_of"):
         raise UsageError(f"run {run_id} is itself an undo; run the fix again instead")
     groups: dict[int, list] = {}
+    # A fix that failed during its run was reverted then and there: nothing left to undo.
+    rolled_back = {n.get("fix") for n in record.notes if "rolled_back" in n}
     for entry in record.entries:
-        groups.setdefault(entry.fix, []).append(entry)
+        if entry.fix not in rolled_back:
+            groups.setdefault(entry.fix, []).append(entry)
+    earlier = [
+        r.header.get("run_id")
+        for r in list_runs(log_dir)
+        if r.header.get("undo_of") == run_id and any(e.done for e in r.entries)
+    ]
+    if earlier:
+        print(
+            f"note: run {run_id} was already undone (at least in part) by {', '.join(earlier)};"
+            " what is already reverted shows below as refused"
+        )
     executor = Executor(ctx)
     planned: list[tuple[int, list, list[str]]] = []
     for fix_index in sorted(groups, reverse=True):

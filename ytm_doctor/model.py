@@ -7,6 +7,7 @@ import enum
 import errno
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -134,9 +135,12 @@ class Finding:
         return data
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
 def has_undecodable(text: str) -> bool:
     """True when a name came from disk with bytes that are not UTF-8 (held as surrogates)."""
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _UNDECODABLE.search(text) is not None
 
 
 def display(text: str) -> str:

@@ -34,8 +34,14 @@ class PathRef:
 
     def __post_init__(self) -> None:
         parts = PurePosixPath(self.rel).parts
-        if self.rel.startswith("/") or ".." in parts or not parts:
+        if self.rel.startswith("/") or ".." in parts or not parts or "\0" in self.rel:
             raise UsageError(f"plan path {self.root}:{self.rel!r} is not a plain relative path")
+
+    def is_under(self, other: PathRef) -> bool:
+        """True when this path is `other` or lies beneath it."""
+        return self.root == other.root and (
+            self.rel == other.rel or self.rel.startswith(other.rel.rstrip("/") + "/")
+        )
 
     def __str__(self) -> str:
         return f"{self.root}:{self.rel}"
@@ -123,7 +129,12 @@ def describe_state(state: dict[str, Any]) -> str:
 class Action:
     """One step. op is one of:
     mkdir(path), write(path, data), replace(path, data), rename(path -> dest),
-    symlink(path -> target), copy(source -> path) (a file or a whole tree)."""
+    symlink(path -> target), copy(source -> path) (a file or a whole tree),
+    rsync(path = the Vault's workspaces dir; options {"delete": bool}): the Hot -> Vault mirror,
+    run by ytm_doctor.mirror with every setting taken from the configuration at apply time (a
+    plan never carries a command line),
+    store_copy(source -> path[, sha256]), store_manifest(path, data), release(path, source,
+    sha256[, target]), retire(path): the shared store's verified copies (ytm_doctor.store_ops)."""
 
     op: str
     path: PathRef
@@ -132,6 +143,8 @@ class Action:
     target: str | None = None  # symlink
     data: bytes | None = None  # write, replace
     note: str = ""
+    options: dict[str, Any] | None = None  # rsync
+    sha256: str | None = None  # store_copy (expected source hash), release (verified hash)
 
     def touched(self) -> list[PathRef]:
         return [p for p in (self.path, self.dest, self.source) if p is not None]
@@ -146,7 +159,23 @@ class Action:
         if self.op in ("write", "replace"):
             size = len(self.data or b"")
             return f"{self.op:<8} {self.path} ({size} bytes)"
+        if self.op in ("store_copy", "store_manifest", "release", "retire"):
+            return self._describe_store()
+        if self.op == "rsync":
+            how = "delete-sync" if (self.options or {}).get("delete", True) else "copy only"
+            return f"rsync    workspace:. -> {self.path} ({how}; preview: ytm-doctor mirror)"
         return f"{self.op:<8} {self.path}"
+
+    def _describe_store(self) -> str:
+        digest = f" (sha256 {self.sha256[:12]})" if self.sha256 else ""
+        if self.op == "store_copy":
+            return f"store    {self.source} -> {self.path}{digest}, verified"
+        if self.op == "store_manifest":
+            return f"manifest {self.path}"
+        if self.op == "release":
+            what = f"symlink -> {self.target}" if self.target else "removed"
+            return f"release  {self.path} ({what}, once {self.source} re-verifies{digest})"
+        return f"retire   {self.path} (kept in this run's backups)"
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"op": self.op, "path": self.path.to_json()}
@@ -160,6 +189,10 @@ class Action:
             data["data_b64"] = base64.b64encode(self.data).decode("ascii")
         if self.note:
             data["note"] = self.note
+        if self.options is not None:
+            data["options"] = self.options
+        if self.sha256 is not None:
+            data["sha256"] = self.sha256
         return data
 
     @classmethod
@@ -178,20 +211,49 @@ class Action:
             target=data.get("target"),
             data=raw,
             note=str(data.get("note", "")),
+            options=data.get("options"),
+            sha256=data.get("sha256"),
         )
+        if action.options is not None and not isinstance(action.options, dict):
+            raise UsageError(f"plan action {action.op} options must be an object")
         needs = {
             "rename": "dest",
             "copy": "source",
             "symlink": "target",
             "write": "data",
             "replace": "data",
+            "store_copy": "source",
+            "store_manifest": "data",
+            "release": "source",
         }.get(action.op)
         if needs and getattr(action, needs) is None:
             raise UsageError(f"plan action {action.op} lacks {needs}")
+        if action.target is not None and ("\0" in action.target or not action.target):
+            raise UsageError(f"plan action {action.op} has an invalid link target")
         return action
 
+    def creates(self) -> PathRef | None:
+        """The path this action brings into being (what later actions may write beneath)."""
+        if self.op == "rename":
+            return self.dest
+        if self.op in ("mkdir", "symlink", "copy", "write"):
+            return self.path
+        return None
 
-OPS = ("mkdir", "write", "replace", "rename", "symlink", "copy")
+
+OPS = (
+    "mkdir",
+    "write",
+    "replace",
+    "rename",
+    "symlink",
+    "copy",
+    "rsync",
+    "store_copy",
+    "store_manifest",
+    "release",
+    "retire",
+)
 
 
 @dataclass
@@ -209,6 +271,9 @@ class Fix:
     video: str | None = None
     stage: str | None = None  # hot, freeze, published (episode fixes)
     destructive: bool = False  # replaces local data: refused for unposted episodes by default
+    # Paths the fix only reads but relies on (a SoT file whose bytes the plan carries): their
+    # state at plan time becomes a precondition too.
+    reads: list[PathRef] = field(default_factory=list)
     preconditions: list[tuple[PathRef, dict[str, Any]]] = field(default_factory=list)
 
     @property
@@ -310,10 +375,17 @@ class Plan:
 
 
 def first_touches(actions: Iterable[Action]) -> list[PathRef]:
-    """Every path the actions touch, in order of first touch: what preconditions are taken on."""
+    """Every path the actions touch that exists before the fix runs, in order of first touch:
+    what preconditions are taken on, and what is confined before the first action. A path
+    beneath one an earlier action creates (a README in a directory the fix makes) is left out:
+    before the fix it is not there, and it is checked again when its own action runs."""
     seen: list[PathRef] = []
+    created: list[PathRef] = []
     for action in actions:
         for ref in action.touched():
-            if ref not in seen:
+            if ref not in seen and not any(ref.is_under(c) and ref != c for c in created):
                 seen.append(ref)
+        made = action.creates()
+        if made is not None:
+            created.append(made)
     return seen

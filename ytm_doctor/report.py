@@ -6,6 +6,7 @@ import io
 import json
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -77,6 +78,10 @@ class Report:
     resolved: list[str] = field(default_factory=list)
     saved_to: Path | None = None  # set by the saved-report writer
     full_scan: bool = True  # every rule, every channel: such a report becomes latest.json
+    fail_on: Severity = Severity.VIOLATION  # --fail-on: the least severe finding that fails
+    # --baseline: the findings it accepts, kept out of `findings`, the counts and the exit code.
+    baselined: list[Finding] = field(default_factory=list)
+    baseline_file: Path | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -91,9 +96,26 @@ class Report:
             return ExitCode.NO_CHECKS
         if self.checks_errored:
             return ExitCode.VIOLATIONS  # --exit-zero forgives violations, not broken checks
-        if self.count(Severity.VIOLATION) and not self.exit_zero:
+        failing = self.count(Severity.VIOLATION)
+        if self.fail_on is Severity.WARNING:
+            failing += self.count(Severity.WARNING)
+        if failing and not self.exit_zero:
             return ExitCode.VIOLATIONS
         return ExitCode.OK
+
+    def hide_baselined(self, fingerprints: Collection[str], source: Path) -> None:
+        """Move the findings a baseline accepts out of `findings` and the per-check counts."""
+        self.baseline_file = source
+        outcomes = {o.code: o for o in self.outcomes}
+        kept = []
+        for finding in self.findings:
+            if finding.fingerprint not in fingerprints:
+                kept.append(finding)
+                continue
+            self.baselined.append(finding)
+            if finding.rule in outcomes:
+                outcomes[finding.rule].findings -= 1
+        self.findings = kept
 
     def summary(self) -> dict[str, Any]:
         by_rule: dict[str, int] = {}
@@ -148,6 +170,13 @@ class Report:
             "previous_report": self.previous,
             "new": self.new,
             "resolved": self.resolved,
+            "baselined": None
+            if self.baseline_file is None
+            else {
+                "file": display(str(self.baseline_file)),
+                "count": len(self.baselined),
+                "findings": [f.to_json() for f in self.baselined],
+            },
         }
 
     def dumps(self) -> str:
@@ -196,7 +225,8 @@ def load_previous(report_dir: Path) -> dict[str, Any] | None:
 def compare_with_previous(report: Report, previous: dict[str, Any] | None, scope) -> None:
     """Fill `new` and `resolved`. A previous finding counts as resolved only when its rule ran
     this time and its episode is inside this scan's scope; otherwise we simply did not look."""
-    current = {f.fingerprint for f in report.findings}
+    # Findings a baseline hides are still there: neither new next time nor resolved now.
+    current = {f.fingerprint for f in report.findings + report.baselined}
     if previous is None:
         report.new = sorted(current)
         report.resolved = []
@@ -205,7 +235,9 @@ def compare_with_previous(report: Report, previous: dict[str, Any] | None, scope
     ran = {o.code for o in report.outcomes if not o.error}
     before: set[str] = set()
     resolved: set[str] = set()
-    for item in previous["findings"]:
+    hidden = previous.get("baselined")
+    accepted = hidden.get("findings") if isinstance(hidden, dict) else None
+    for item in previous["findings"] + (accepted if isinstance(accepted, list) else []):
         if not isinstance(item, dict) or "fingerprint" not in item:
             continue
         fp = item["fingerprint"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.baseline import apply_to_report, load_from_options
 from ytm_doctor.collect import Selection, collect_checks, collect_fixers, select_checks, split_codes
 from ytm_doctor.context import Context, Scope
-from ytm_doctor.model import Check, Entry, Finding
+from ytm_doctor.model import Check, Entry, Finding, Severity
+from ytm_doctor.progress import Progress
 from ytm_doctor.report import (
     CheckOutcome,
     Report,
@@ -131,11 +134,21 @@ def fix_hint(finding: Finding, fixer: str, config: Config) -> dict[str, str]:
     return {"fixer": fixer, "preview": preview, "apply": preview + " --run"}
 
 
-def run_scan(config: Config, scope: Scope, argv: list[str]) -> Report:
+def run_scan(
+    config: Config,
+    scope: Scope,
+    argv: list[str],
+    before_walk: Callable[[], None] | None = None,
+) -> Report:
+    """One scan. `before_walk` runs once the command line has proved valid (baseline, plugins,
+    selection) and before anything is read: the scan command takes its lock there."""
     run_info = new_run(argv)
+    baseline = load_from_options(config)  # a bad baseline stops the run before the walk
     checks = collect_checks(config)
     selection = selection_for(config, checks)
     fixers = collect_fixers(config)
+    if before_walk is not None:
+        before_walk()
     ctx = Context(config, scope)
     run = _Run(ctx=ctx, outcomes={c.rule.code: outcome_for(c) for c in selection.selected})
 
@@ -149,34 +162,11 @@ def run_scan(config: Config, scope: Scope, argv: list[str]) -> Report:
 
     roots, skipped = walk_roots(ctx)
     walks: dict[str, Any] = {key: {"skipped": why} for key, why in skipped.items()}
-    for root in roots:
-        subscribers = Subscribers()
-        for check in active:
-            for sub in check.subscriptions:
-                if root.name in sub.roots:
-                    subscribers.add(check, sub)
-        if not subscribers:
-            continue
-
-        def on_error(check: Check, exc: BaseException, entry: Entry, subs=subscribers) -> None:
-            run.check_failed(check, exc, entry)
-            subs.remove(check)  # one error per check, not one per entry
-
-        stats: WalkStats = walk_root(
-            root,
-            subscribers,
-            ctx,
-            run.emit,
-            on_error,
-            run.walk_failed,
-            _threads_for(ctx, root.path),
-        )
-        walks[_key(root)] = {
-            "path": root.path,
-            "entries": stats.entries,
-            "dirs": stats.dirs,
-            "errors": stats.errors,
-        }
+    progress = Progress()  # draws only when stderr is a terminal
+    try:
+        _walk_all(ctx, run, active, roots, walks, progress)
+    finally:
+        progress.clear()
 
     for check in active:
         if check.rule.code in run.failed:
@@ -207,9 +197,51 @@ def run_scan(config: Config, scope: Scope, argv: list[str]) -> Report:
         deselected=len(selection.deselected),
         exit_zero=bool(config.getoption("exit_zero")),
         full_scan=not selection.deselected and scope.channel is None,
+        fail_on=Severity(config.getoption("fail_on") or Severity.VIOLATION.value),
     )
+    apply_to_report(report, config, baseline)
     compare_with_previous(report, load_previous(config.paths.report_dir), scope)
     return report
+
+
+def _walk_all(
+    ctx: Context,
+    run: _Run,
+    active: list[Check],
+    roots: list[WalkRoot],
+    walks: dict[str, Any],
+    progress: Progress,
+) -> None:
+    """One walk per root, each entry dispatched to the checks subscribed to it."""
+    for root in roots:
+        subscribers = Subscribers()
+        for check in active:
+            for sub in check.subscriptions:
+                if root.name in sub.roots:
+                    subscribers.add(check, sub)
+        if not subscribers:
+            continue
+
+        def on_error(check: Check, exc: BaseException, entry: Entry, subs=subscribers) -> None:
+            run.check_failed(check, exc, entry)
+            subs.remove(check)  # one error per check, not one per entry
+
+        stats: WalkStats = walk_root(
+            root,
+            subscribers,
+            ctx,
+            run.emit,
+            on_error,
+            run.walk_failed,
+            _threads_for(ctx, root.path),
+            progress.walking(_key(root)),
+        )
+        walks[_key(root)] = {
+            "path": root.path,
+            "entries": stats.entries,
+            "dirs": stats.dirs,
+            "errors": stats.errors,
+        }
 
 
 def _input_problems(ctx: Context) -> list:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from ytm_doctor.model import Rule
 
 
 def read_text(name: str) -> str:
@@ -28,3 +32,19 @@ def rule_page(code: str) -> str | None:
         return read_text(f"rules/{code}.md")
     except (FileNotFoundError, OSError):
         return None
+
+
+def page_for(rule: Rule) -> str:
+    """What `ytm-doctor explain` prints and the reports embed: the plugin's own page (Rule.docs),
+    else the built-in page, else a stub built from the rule's summary."""
+    page = None
+    if rule.docs:
+        try:
+            page = Path(rule.docs).read_text(encoding="utf-8")
+        except OSError:
+            page = None
+    else:
+        page = rule_page(rule.code)
+    if page is None:
+        page = f"# {rule.code} {rule.name}\n\n{rule.summary}\n\n(no rule page found)\n"
+    return page if page.endswith("\n") else page + "\n"

@@ -23,6 +23,10 @@ from ytm_doctor.model import Check, Entry, Finding, Subscription
 KINDS = ("file", "dir", "link", "other")
 
 Listing = list[tuple[str, str, str]]  # (name, path, kind)
+ProgressCallback = Callable[[int], None]
+# How often (in entries) the walk reports its count; checked once per directory, so the hot
+# loop pays nothing per entry for it.
+PROGRESS_EVERY = 4096
 
 
 @dataclass(frozen=True)
@@ -94,19 +98,27 @@ def walk_root(
     on_check_error: OnCheckError,
     on_error: OnWalkError,
     threads: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> WalkStats:
-    """Walk `root` once and dispatch every entry; returns counts."""
+    """Walk `root` once and dispatch every entry; returns counts. `progress`, when given, is
+    called with the running entry count between directories, every PROGRESS_EVERY entries."""
     if threads > 1:
-        return _walk_threaded(root, subscribers, ctx, emit, on_check_error, on_error, threads)
+        return _walk_threaded(
+            root, subscribers, ctx, emit, on_check_error, on_error, threads, progress
+        )
     stats = WalkStats()
     by_kind = subscribers.by_kind
     links, dirs, files, others = (by_kind[k] for k in ("link", "dir", "file", "other"))
     want_plain = bool(files or others)
     stack = [(root.path, root.rel_prefix)]
     entries = 0
+    next_progress = PROGRESS_EVERY
     # The hot loop: one pass over each directory, kinds from d_type where the OS gives it, no
     # per-entry work beyond that unless some check subscribed to the entry's kind.
     while stack:
+        if progress is not None and entries >= next_progress:  # per directory, not per entry
+            progress(entries)
+            next_progress = entries + PROGRESS_EVERY
         dpath, drel = stack.pop()
         stats.dirs += 1
         prefix = drel + "/" if drel else ""
@@ -166,8 +178,11 @@ def _dispatch(root, rel, path, name, kind, subs, ctx, emit, on_check_error) -> N
             on_check_error(check, exc, entry)
 
 
-def _walk_threaded(root, subscribers, ctx, emit, on_check_error, on_error, threads) -> WalkStats:
+def _walk_threaded(
+    root, subscribers, ctx, emit, on_check_error, on_error, threads, progress=None
+) -> WalkStats:
     stats = WalkStats()
+    next_progress = PROGRESS_EVERY
     by_kind = subscribers.by_kind
     todo: list[tuple[str, str]] = [(root.path, root.rel_prefix)]
     inflight: deque[tuple[str, Future]] = deque()
@@ -177,6 +192,9 @@ def _walk_threaded(root, subscribers, ctx, emit, on_check_error, on_error, threa
             while todo and len(inflight) < limit:
                 dpath, drel = todo.pop()
                 inflight.append((drel, pool.submit(_list_dir, dpath)))
+            if progress is not None and stats.entries >= next_progress:
+                progress(stats.entries)
+                next_progress = stats.entries + PROGRESS_EVERY
             drel, future = inflight.popleft()
             stats.dirs += 1
             try:

@@ -25,9 +25,9 @@ def vault(world) -> Path:
     """The conftest world plus a healthy Vault, so only the planted links produce findings."""
     v = world.share / "ytm_workspaces"
     (v / SENTINEL).write_text(json.dumps({"namespace": "factory_commentary"}), encoding="utf-8")
-    (v / "thumbnails" / "assets").mkdir(parents=True)
-    (v / "video" / "runs").mkdir(parents=True)
-    (world.share / "asset_vault" / "bgm").mkdir(parents=True)
+    (v / "thumbnails" / "assets").mkdir(parents=True, exist_ok=True)
+    (v / "video" / "runs").mkdir(parents=True, exist_ok=True)
+    (world.share / "asset_vault" / "bgm").mkdir(parents=True, exist_ok=True)
     (world.share / "asset_vault" / "bgm" / "calm.mp3").write_bytes(b"ID3")
     return v
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,9 @@ def vault(world) -> Path:
     v = world.share / "ytm_workspaces"
     sentinel = {"schema": "ytm.vault_workspaces_root.v1", "namespace": "factory_commentary"}
     (v / SENTINEL).write_text(json.dumps(sentinel), encoding="utf-8")
-    (v / "thumbnails" / "assets").mkdir(parents=True)
-    (v / "video" / "runs").mkdir(parents=True)
-    (world.share / "asset_vault" / "bgm").mkdir(parents=True)
+    (v / "thumbnails" / "assets").mkdir(parents=True, exist_ok=True)
+    (v / "video" / "runs").mkdir(parents=True, exist_ok=True)
+    (world.share / "asset_vault" / "bgm").mkdir(parents=True, exist_ok=True)
     (world.share / "asset_vault" / "bgm" / "calm.mp3").write_bytes(b"ID3")
     return v
 
@@ -113,8 +114,8 @@ def test_sentinel_not_judged_while_the_share_is_a_stub(world, vault) -> None:
 
 
 def test_sentinel_not_judged_without_ytm_workspaces(world) -> None:
-    (world.share / "ytm_workspaces").rmdir()
-    (world.share / "asset_vault").mkdir()
+    shutil.rmtree(world.share / "ytm_workspaces")
+    assert (world.share / "asset_vault").is_dir()
     report = scan(world)
     assert found(report, "YTM201") == []
     assert found(report, "YTM203") == []
@@ -271,7 +272,8 @@ def test_required_dirs_not_judged_offline(world, vault) -> None:
 
 
 def test_without_ytm_workspaces_only_asset_vault_is_checked(world) -> None:
-    (world.share / "ytm_workspaces").rmdir()
+    shutil.rmtree(world.share / "ytm_workspaces")
+    (world.share / "asset_vault").rmdir()
     report = scan(world)
     assert [f["path"] for f in found(report, "YTM203")] == ["asset_vault"]
     assert len(found(report, "YTM102")) == 1

@@ -14,8 +14,9 @@ import re
 import pytest
 
 ALL = ["YTM100", "YTM101", "YTM102"]
-# Other rule families (vault, links, Hot, disk, planning) judge things this minimal world does
-# not model (a sentinel, free disk space, ...): these tests select within YTM1 and plugins.
+# Exact lists of the checks run are over the share rules: other families leave the lists, so a
+# rule added later does not change them. Scans that --lf must read are FULL scans (no selection,
+# no --channel): only those replace latest.json, and the conftest world is healthy for all rules.
 ONLY = ("--ignore", "YTM2,YTM3,YTM4,YTM5,YTM6,YTM7,YTM8,YTM9")
 
 
@@ -150,7 +151,7 @@ def test_scan_with_nothing_selected_exits_5(world, cli, args) -> None:
 
 def test_empty_selection_does_not_replace_the_saved_history(world, cli) -> None:
     world.shared_base.rmdir()
-    first = cli("--json", *ONLY)
+    first = cli("--json")
     assert first.code == 0
     before = (world.report_dir / "latest.json").read_text()
     res = cli("--json", "--select", "NOPE")
@@ -167,7 +168,7 @@ def test_empty_selection_does_not_replace_the_saved_history(world, cli) -> None:
 
 def test_lf_reruns_only_the_rules_that_had_findings(world, cli) -> None:
     world.shared_base.rmdir()  # YTM102: uploads/factory_commentary/ is missing
-    first = cli("--json", *ONLY)
+    first = cli("--json")
     assert [f["rule"] for f in first.json()["findings"]] == ["YTM102"]
 
     res = cli("--lf", "--json")
@@ -184,20 +185,24 @@ def test_lf_reruns_only_the_rules_that_had_findings(world, cli) -> None:
 
 def test_lf_after_the_problem_is_fixed(world, cli) -> None:
     world.shared_base.rmdir()
-    cli("--json", *ONLY)
+    cli("--json")
     world.shared_base.mkdir()
-    # The last report still had YTM102: only it runs, and its finding is resolved.
+    # The last full report still had YTM102: only it runs, and its finding is resolved.
     fixed = cli("--lf", "--json").json()
     assert [c["code"] for c in fixed["checks"]] == ["YTM102"]
     assert fixed["findings"] == []
     assert len(fixed["resolved"]) == 1
-    # Now the last report had no findings: --lf runs everything, as pytest's does.
+    # A --lf scan is partial: it does not replace the history, so --lf still reruns YTM102...
+    assert ran(cli, "--lf") == ["YTM102"]
+    # ...until a full scan records the clean state; then --lf runs everything, as pytest's does.
+    assert cli("--json").json()["findings"] == []
     again = cli("--lf", "--json", *ONLY).json()
     assert [c["code"] for c in again["checks"]] == ALL
 
 
 def test_lf_runs_everything_when_the_last_report_was_clean(world, cli) -> None:
-    assert cli("--json", *ONLY).code == 0
+    assert cli("--json").code == 0
+    assert json.loads((world.report_dir / "latest.json").read_text())["findings"] == []
     assert ran(cli, "--lf") == ALL
 
 
@@ -208,16 +213,16 @@ def test_lf_runs_everything_without_a_previous_report(world, cli) -> None:
 
 def test_lf_ignores_no_save_runs(world, cli) -> None:
     world.shared_base.rmdir()
-    cli("--json", *ONLY)  # saved: YTM102 had a finding
+    cli("--json")  # saved: YTM102 had a finding
     world.shared_base.mkdir()
-    cli("--json", "--no-save", *ONLY)  # clean, but not saved
+    cli("--json", "--no-save")  # clean and full, but not saved
     assert ran(cli, "--lf") == ["YTM102"]
 
 
 def test_lf_combines_with_select(world, cli) -> None:
     world.shared_base.rmdir()
     world.configure(planning={"env_files": ["missing.env"]})
-    last = cli("--json", *ONLY).json()
+    last = cli("--json").json()
     assert sorted(last["summary"]["by_rule"]) == ["YTM100", "YTM102"]
     assert ran(cli, "--lf") == ["YTM100", "YTM102"]
     assert ran(cli, "--lf", "--select", "YTM102") == ["YTM102"]
@@ -225,7 +230,7 @@ def test_lf_combines_with_select(world, cli) -> None:
 
 def test_lf_reads_the_latest_saved_report(world, cli) -> None:
     world.shared_base.rmdir()
-    cli("--json", *ONLY)
+    cli("--json")
     latest = json.loads((world.report_dir / "latest.json").read_text())
     assert {f["rule"] for f in latest["findings"]} == {"YTM102"}
     # An unreadable history is no history: run everything rather than crash.

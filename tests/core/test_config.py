@@ -139,11 +139,6 @@ def test_bool_zero_one_via_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_config(options(), validate=False)["mirror.whole_file"] is True
 
 
-@pytest.mark.xfail(
-    reason="BUG: --set mirror.whole_file=0 (YAML int 0) is rejected as 'must be true or false' "
-    "although YTM_RSYNC_WHOLE_FILE=0 is accepted (config.convert accepts only the strings 0/1)",
-    strict=True,
-)
 @pytest.mark.parametrize(("word", "expected"), [("0", False), ("1", True)])
 def test_bool_zero_one_via_set(word: str, expected: bool) -> None:
     config = load_config(options(set=[f"mirror.whole_file={word}"]), validate=False)
@@ -289,11 +284,6 @@ def test_unknown_set_key_suggests(tmp_path: Path) -> None:
     assert "did you mean mirror.nice?" in message
 
 
-@pytest.mark.xfail(
-    reason="BUG: a section whose keys are all commented out (`capcut:` -> None) is reported as "
-    "unknown key 'capcut' (config.flatten treats the None section as a leaf)",
-    strict=True,
-)
 def test_empty_section_is_accepted(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "c.yaml", "capcut:\n  # draft_root: /Users/me/CapCut\n")
     config = load_config(options(config=str(cfg)), validate=False)
@@ -325,11 +315,6 @@ def test_wrong_type_in_file(tmp_path: Path, yaml_text: str, key: str, phrase: st
     assert phrase in message
 
 
-@pytest.mark.xfail(
-    reason="BUG: an int key given a fraction in YAML is silently truncated by int() instead of "
-    "rejected (config.convert): mirror.timeout_sec: 0.5 becomes 0, i.e. no rsync timeout",
-    strict=True,
-)
 def test_fraction_for_an_int_key_is_rejected(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "c.yaml", "mirror:\n  timeout_sec: 0.5\n")
     message = config_error(options=options(config=str(cfg)), validate=False)

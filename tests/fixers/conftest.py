@@ -118,6 +118,9 @@ class Factory:
         """The whole tmp tree but logs/ops/ytm_doctor/ (journal, audit, backups grow there)."""
         return _snapshot(self.root, exclude=TOOL_LOGS)
 
+    def subtree(self, rel: str) -> dict[str, tuple]:
+        return _snapshot(self.root / rel)
+
     def outside_tree(self) -> dict[str, tuple]:
         return _snapshot(self.outside)
 
@@ -130,6 +133,12 @@ class Factory:
 
     def findings_at(self, code: str, path: str) -> list[dict]:
         return [f for f in self.scan(code) if f["rule"] == code and f["path"] == path]
+
+    def only(self, code: str, path: str) -> tuple[str, str]:
+        """`--fingerprint FP` selecting the one finding of `code` at `path` (a root-relative
+        path as findings carry it)."""
+        [finding] = self.findings_at(code, path)
+        return ("--fingerprint", finding["fingerprint"])
 
     def dry_run(self, code: str, *args: str) -> Any:
         """`fix --select CODE` (text and --json): must change no byte of the tree."""

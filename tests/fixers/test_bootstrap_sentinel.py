@@ -61,6 +61,7 @@ def test_undo_removes_the_written_sentinel(missing):
 @pytest.mark.parametrize(
     ("old", "problem"),
     [(FOREIGN, "wrong-namespace"), (b'{"namespace": "factory_comm', "unparsable")],
+    ids=["foreign", "truncated"],
 )
 def test_a_bad_sentinel_is_replaced_and_its_bytes_kept(factory, old, problem):
     factory.write(SENTINEL, old)
@@ -116,3 +117,19 @@ def test_the_sentinel_is_written_for_the_configured_namespace(missing):
     assert data["namespace"] == "other_factory"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["created_at"])
     assert missing.scan(CODE) == []
+
+
+@pytest.mark.parametrize("kind", ["dangling-link", "dir"])
+def test_a_link_or_dir_in_the_sentinel_place_is_renamed_aside(factory, kind):
+    path = factory.root / SENTINEL
+    os.unlink(path)
+    if kind == "dir":
+        path.mkdir()
+    else:
+        os.symlink("../sentinels/this_host.json", path)
+    before = factory.user_tree()
+    run = factory.fix_run(CODE)
+    assert [r["status"] for r in run["results"]] == ["applied"], run["results"]
+    assert sentinel_json(factory)["namespace"] == NAMESPACE
+    assert len(factory.asides(SENTINEL)) == 1
+    factory.assert_undo_restores(run, before)

@@ -26,12 +26,16 @@ def bare(factory):
 def test_dry_run_changes_nothing(bare):
     plan = bare.dry_run(CODE)
     [fix] = plan["fixes"]
-    assert [(a["op"], a["path"]["rel"]) for a in fix["actions"]] == [
-        ("mkdir", "ytm_workspaces/thumbnails"),
-        ("mkdir", "ytm_workspaces/thumbnails/assets"),
-        ("mkdir", "ytm_workspaces/video/runs"),
-        ("mkdir", "asset_vault"),
+    made = [(a["op"], a["path"]["root"], a["path"]["rel"]) for a in fix["actions"]]
+    assert sorted(made) == [
+        ("mkdir", "share", "asset_vault"),
+        ("mkdir", "share", "ytm_workspaces/thumbnails"),
+        ("mkdir", "share", "ytm_workspaces/thumbnails/assets"),
+        ("mkdir", "share", "ytm_workspaces/video/runs"),
     ]
+    # A parent before its child; existing parents (ytm_workspaces/video) are not planned.
+    rels = [rel for _, _, rel in made]
+    assert rels.index("ytm_workspaces/thumbnails") < rels.index("ytm_workspaces/thumbnails/assets")
     assert not (bare.vault / "thumbnails").exists()
 
 

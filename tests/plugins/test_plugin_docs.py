@@ -37,20 +37,7 @@ def test_every_hook_of_the_spec_is_found() -> None:
     ]
 
 
-def _hook_params(name: str) -> list[pytest.param]:
-    marks = []
-    if name == "ytm_doctor_collect_fixers":
-        marks.append(
-            pytest.mark.xfail(
-                reason="BUG: plugins/hookspec.py ytm_doctor_collect_fixers' docstring does not "
-                "say when the hook is called",
-                strict=True,
-            )
-        )
-    return pytest.param(name, marks=marks)
-
-
-@pytest.mark.parametrize("name", [_hook_params(n) for n in HOOKS])
+@pytest.mark.parametrize("name", HOOKS)
 def test_hook_docstring_says_when_it_is_called_and_what_it_returns(name: str) -> None:
     fn = getattr(hookspec, name)
     doc = inspect.getdoc(fn) or ""

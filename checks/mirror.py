@@ -1,0 +1,263 @@
+"""Mirror and lock checks: is the Vault kept up to date by the Hot → Vault mirror (YTM703), and
+did a dead process leave a lock behind (YTM704)?
+
+Both read small, known places, never a tree: the newest run logs of
+`logs/ops/workspaces_mirror/` (written by `ytm-doctor mirror` and by the old
+workspaces_mirror.py alike, seed 002) and the lock files `<report_dir>/*.lock`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ytm_doctor.context import Context
+from ytm_doctor.lock import LOCK_SUFFIX, judge, lock_path, read_lock
+from ytm_doctor.mirror import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
+from ytm_doctor.model import Check, Finding, Rule, Severity
+from ytm_doctor.paths import relative_to
+from ytm_doctor.plugins.hookspec import hookimpl
+
+MIRROR_STALE = Rule(
+    code="YTM703",
+    name="mirror-stale",
+    severity=Severity.WARNING,
+    summary="the last successful Hot -> Vault mirror is older than mirror.stale_after_minutes, "
+    "or the last mirror run failed",
+    tags=("mirror", "vault"),
+    fixer="mirror",
+)
+STALE_LOCK = Rule(
+    code="YTM704",
+    name="stale-lock",
+    severity=Severity.WARNING,
+    summary="a lock (mirror, scan, store) whose owner process is gone or whose heartbeat is stale",
+    tags=("lock", "mirror"),
+    fixer="clear-stale-lock",
+)
+
+MAX_LOGS_READ = 500  # newest first; a success is normally the newest or close to it
+LOG_MAX_BYTES = 4 << 20
+
+
+# --- YTM703 -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MirrorRun:
+    log: str  # file name
+    ok: bool
+    status: str
+    returncode: int | None
+    finished: datetime
+    reason: str | None  # why it failed, in words
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "log": f"{LOG_DIR}/{self.log}",
+            "finished_at": self.finished.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "minutes_ago": round((now - self.finished).total_seconds() / 60, 1),
+            "status": self.status,
+            "returncode": self.returncode,
+            "reason": self.reason,
+        }
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y%m%dT%H%M%SZ"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def read_run(folder: str, name: str) -> MirrorRun | None:
+    """One real run's log, or None for a dry-run or a log that cannot be read. Old
+    workspaces_mirror.py logs say `run` and `result.returncode` only: 0 is success."""
+    try:
+        with open(os.path.join(folder, name), "rb") as fh:
+            data = json.loads(fh.read(LOG_MAX_BYTES))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("run") is not True:
+        return None
+    result = data.get("result") if isinstance(data.get("result"), dict) else {}
+    rc = data.get("returncode", result.get("returncode"))
+    rc = rc if isinstance(rc, int) and not isinstance(rc, bool) else None
+    ok = data["ok"] is True if "ok" in data else rc == 0
+    status = str(data.get("status") or ("ok" if ok else "failed"))
+    stamp = name[len(LOG_PREFIX) :].split(".", 1)[0].split("_", 1)[0]
+    finished = (
+        _parse_time(data.get("finished_at"))
+        or _parse_time(data.get("started_at"))
+        or _parse_time(stamp)
+    )
+    if finished is None:
+        return None
+    reason = None
+    if not ok:
+        reason = data.get("refused") or data.get("error")
+        if not reason:
+            reason = f"rsync exited {rc}" + (f" ({RSYNC_EXIT[rc]})" if rc in RSYNC_EXIT else "")
+            stderr = data.get("stderr")
+            if isinstance(stderr, list) and stderr and isinstance(stderr[0], str):
+                reason += f": {stderr[0]}"
+    return MirrorRun(name, ok, status, rc, finished, str(reason) if reason else None)
+
+
+def mirror_history(workspace_root: str) -> tuple[MirrorRun | None, MirrorRun | None]:
+    """(the newest real run, the newest successful one), reading logs newest first."""
+    folder = os.path.join(workspace_root, LOG_DIR)
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(LOG_PREFIX) and n.endswith(".json")]
+    except OSError:
+        return None, None
+    last = None
+    # workspaces_mirror__<stamp>.json sorts before <stamp>_2.json: name order is time order.
+    for name in sorted(names, reverse=True)[:MAX_LOGS_READ]:
+        run = read_run(folder, name)
+        if run is None:
+            continue
+        last = last or run
+        if run.ok:
+            return last, run
+    return last, None
+
+
+class MirrorStale(Check):
+    rule = MIRROR_STALE
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        if not ctx.share.mounted:
+            return []  # the share is down: YTM101's finding, and no mirror can run anyway
+        ws = os.fspath(ctx.paths.workspace_root)
+        last, success = mirror_history(ws)
+        limit = int(ctx.config["mirror.stale_after_minutes"])
+        now = datetime.now(timezone.utc)
+        if last is None:
+            # No run on record: a host that does not mirror (CI, a fresh workspace). Once one
+            # mirror ran, its logs say when the next one is late.
+            return []
+        if not last.ok:
+            problem = "failed"
+            ago = (now - last.finished).total_seconds() / 60
+            message = f"the last mirror run ({ago:.0f} min ago) failed: {last.reason}"
+            message += _since(success, now)
+        elif (now - success.finished).total_seconds() / 60 > limit:
+            problem = "stale"
+            ago = (now - success.finished).total_seconds() / 60
+            message = f"the last mirror finished {ago:.0f} min ago (limit {limit} min)"
+        else:
+            return []
+        details: dict[str, Any] = {
+            "problem": problem,
+            "stale_after_minutes": limit,
+            "last_run": last.to_json(now) if last else None,
+            "last_success": success.to_json(now) if success else None,
+        }
+        running = _running_mirror(ctx)
+        if running:
+            details["running"] = running
+            message += f"; a mirror is running now ({running})"
+        folder = os.path.join(ws, LOG_DIR)
+        return [
+            MIRROR_STALE.finding(
+                message, root="workspace", path=LOG_DIR, abs_path=folder, details=details
+            )
+        ]
+
+
+def _since(success: MirrorRun | None, now: datetime) -> str:
+    if success is None:
+        return "; no successful mirror is recorded"
+    ago = (now - success.finished).total_seconds() / 60
+    return f"; the last successful one finished {ago:.0f} min ago"
+
+
+def _running_mirror(ctx: Context) -> str | None:
+    path = lock_path(ctx.paths.report_dir, LOCK_NAME)
+    info = read_lock(path)
+    if info is None:
+        return None
+    stale_after = float(ctx.config["locks.stale_after_sec"])
+    return None if judge(info, stale_after).stale else info.describe()
+
+
+# --- YTM704 -----------------------------------------------------------------------------------
+
+
+class StaleLock(Check):
+    rule = STALE_LOCK
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        report_dir = os.fspath(ctx.paths.report_dir)
+        stale_after = float(ctx.config["locks.stale_after_sec"])
+        try:
+            with os.scandir(report_dir) as it:
+                locks = sorted(
+                    e.path
+                    for e in it
+                    if e.name.endswith(LOCK_SUFFIX)
+                    and not e.name.startswith(".")
+                    and e.is_file(follow_symlinks=False)
+                )
+        except OSError:
+            return []  # no report dir yet: no lock either
+        findings = []
+        for path in locks:
+            finding = self._judge(ctx, path, stale_after)
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    def _judge(self, ctx: Context, path: str, stale_after: float) -> Finding | None:
+        try:
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            return None  # released since the listing
+        info = read_lock(path)
+        verdict = judge(info, stale_after, mtime=mtime)
+        if not verdict.stale and not verdict.silent:
+            return None
+        name = os.path.basename(path)[: -len(LOCK_SUFFIX)]
+        details: dict[str, Any] = {
+            "lock": name,
+            "reason": verdict.reason,
+            "owner": info.to_json() if info else None,
+            "stale_after_sec": stale_after,
+        }
+        unfixable = None
+        owner = ""
+        if info is not None:
+            owner = f" ({info.command or name}, pid {info.pid} on {info.host}, started "
+            owner += f"{info.to_json()['started_at']})"
+        if info is None:
+            message = f"the {name} lock cannot be read: its writer died while writing it"
+        elif verdict.stale:
+            message = f"the {name} lock is stale: {verdict.reason}{owner}"
+        else:
+            message = f"the {name} lock's owner still runs but is silent: {verdict.reason}{owner}"
+            unfixable = (
+                f"pid {info.pid} still runs: stop it first (kill {info.pid}); its lock is "
+                "then taken over by the next run"
+            )
+        rel = relative_to(path, ctx.paths.workspace_root)
+        return STALE_LOCK.finding(
+            message,
+            root="workspace",
+            path=rel,
+            abs_path=path,
+            details=details,
+            unfixable=unfixable,
+        )
+
+
+@hookimpl
+def ytm_doctor_collect_checks():
+    return [MirrorStale(), StaleLock()]

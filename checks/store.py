@@ -1,0 +1,286 @@
+"""Store checks (SPEC §6.2, seed 000): has the outbox reached the share (YTM701), is every
+stored file intact (YTM702), and is every published episode's L1 in the store (YTM705)?
+
+They read the manifests of the store and of the outbox (a few directory listings and small
+JSON reads under `uploads/<namespace>/manifests/`) and stat the files the manifests name; none
+walks a tree. YTM702 hashes a stored file only when its size or mtime differs from what its
+manifest recorded, or always with `store.full_verify: true`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Any
+
+from ytm_doctor.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
+from ytm_doctor.model import Check, Finding, Rule, Severity
+from ytm_doctor.outbox import outbox_manifests
+from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.store import (
+    episode_artifacts,
+    selected_thumbnails,
+    shared_base_problem,
+    shared_store_readable,
+    store_target,
+)
+from ytm_doctor.storecopy import sha256_of
+from ytm_doctor.workspace import CHANNEL_RE, VIDEO_RE, Stage
+
+OUTBOX_PENDING = Rule(
+    code="YTM701",
+    name="outbox-pending",
+    severity=Severity.WARNING,
+    summary="files stored in the outbox while the share was down are not on the share yet",
+    tags=("store", "outbox", "share"),
+    fixer="flush-outbox",
+)
+STORE_INTEGRITY = Rule(
+    code="YTM702",
+    name="store-integrity",
+    severity=Severity.VIOLATION,
+    summary="a file the store's manifests record is missing on the share or its SHA-256 differs",
+    tags=("store", "integrity", "share"),
+    fixer="store",
+)
+L1_NOT_STORED = Rule(
+    code="YTM705",
+    name="l1-not-stored",
+    severity=Severity.WARNING,
+    summary="a published episode's final artifacts (L1) are not in the shared store",
+    tags=("store", "published"),
+    fixer="store",
+)
+
+
+def _episode(channel: Any, video: Any) -> tuple[str | None, str | None]:
+    ch = channel if isinstance(channel, str) and CHANNEL_RE.fullmatch(channel) else None
+    vid = video if isinstance(video, str) and VIDEO_RE.fullmatch(video) else None
+    return ch, vid if ch else None
+
+
+# --- YTM701 -----------------------------------------------------------------------------------
+
+
+class OutboxPending(Check):
+    """Reads the outbox's manifests (small targeted reads), not the outbox tree: a derived
+    outbox also holds the local fallback copy of the Vault, too big to walk on every scan."""
+
+    rule = OUTBOX_PENDING
+
+    def finish(self, ctx) -> list[Finding]:
+        if not ctx.share.online:
+            return []  # the outbox is where store writes now; YTM101 says why
+        waits = shared_base_problem(ctx)
+        prefix = f"uploads/{ctx.paths.namespace}/"
+        return [self._pending(ctx, prefix, m, waits) for m in outbox_manifests(ctx)]
+
+    def _pending(self, ctx, prefix: str, m: Manifest, waits: str | None) -> Finding:
+        rel = prefix + m.rel
+        ch, video = _episode(m.channel, m.video)
+        details: dict[str, Any] = {
+            "manifest": m.rel,
+            "kind": m.kind,
+            "created_at": m.created_at,
+            "outbox_host": m.data.get("host"),
+            "entries": [{"path": e.path, "size": e.size, "sha256": e.sha256} for e in m.entries],
+        }
+        unfixable = None
+        if m.problem:
+            details["problem"] = m.problem
+            unfixable = f"the outbox manifest {m.problem}; inspect it by hand"
+            message = f"outbox manifest {m.rel} {m.problem}: its files cannot be flushed"
+        else:
+            n = len(m.entries)
+            message = (
+                f"{n} {'file' if n == 1 else 'files'} of {m.kind} {m.data.get('id', '?')} "
+                f"stored in the outbox at {m.created_at or '?'} {'is' if n == 1 else 'are'} "
+                "not on the share yet"
+            )
+        if waits and not unfixable:
+            unfixable = f"{waits}: the flush waits until it is back (see YTM102)"
+            details["waits_for"] = waits
+        return OUTBOX_PENDING.finding(
+            message,
+            root="outbox",
+            path=rel,
+            abs_path=os.path.join(ctx.paths.fallback_root, *rel.split("/")),
+            channel=ch,
+            video=video,
+            details=details,
+            unfixable=unfixable,
+        )
+
+
+# --- YTM702 -----------------------------------------------------------------------------------
+
+
+class StoreIntegrity(Check):
+    rule = STORE_INTEGRITY
+
+    def finish(self, ctx) -> list[Finding]:
+        if not shared_store_readable(ctx):
+            return []  # YTM101/YTM102 own an unreachable store
+        base = ctx.paths.shared_base
+        manifests = load_manifests(base)
+        findings = [self._bad_manifest(ctx, m) for m in manifests if m.problem]
+        full = bool(ctx.config["store.full_verify"])
+        for path, (m, e) in sorted(latest_by_path(manifests).items()):
+            ch, video = _episode(m.channel, m.video)
+            if not ctx.scope.includes(ch, video):
+                continue  # no hashing for episodes outside --channel/--video
+            problem, actual = _verify(os.path.join(base, *path.split("/")), e, full)
+            if problem:
+                findings.append(self._finding(ctx, m, e, problem, actual, ch, video))
+        return findings
+
+    def _bad_manifest(self, ctx, m: Manifest) -> Finding:
+        rel = f"uploads/{ctx.paths.namespace}/{m.rel}"
+        return STORE_INTEGRITY.finding(
+            f"store manifest {m.rel} {m.problem}: what it records cannot be verified",
+            root="share",
+            path=rel,
+            abs_path=os.path.join(ctx.paths.share_root, *rel.split("/")),
+            details={"manifest": m.rel, "problem": m.problem},
+            unfixable="repair the manifest from its copy in the run's journal or backups, "
+            "or store the files again and remove it by hand",
+        )
+
+    def _finding(self, ctx, m, e: StoredEntry, problem: str, actual, ch, video) -> Finding:
+        rel = f"uploads/{ctx.paths.namespace}/{e.path}"
+        what = {
+            "missing": "is missing",
+            "not-a-file": "is not a regular file",
+            "unreadable": "cannot be read",
+            "size": f"has {actual.get('size')} bytes, not the recorded {e.size}",
+            "sha256": f"has SHA-256 {str(actual.get('sha256'))[:12]}…, not the recorded "
+            f"{str(e.sha256)[:12]}…",
+            "unrecorded": "has no size or SHA-256 in its manifest",
+        }[problem]
+        source = e.source or {}
+        details = {
+            "manifest": m.rel,
+            "problem": problem,
+            "expected_size": e.size,
+            "expected_sha256": e.sha256,
+            "actual": actual,
+            "source": source,
+            "kind": m.kind,
+        }
+        unfixable = _source_problem(ctx, source, e)
+        return STORE_INTEGRITY.finding(
+            f"stored {e.path} {what} (manifest {m.rel})",
+            root="share",
+            path=rel,
+            abs_path=os.path.join(ctx.paths.share_root, *rel.split("/")),
+            channel=ch,
+            video=video,
+            details=details,
+            unfixable=unfixable,
+        )
+
+
+def _verify(path: str, e: StoredEntry, full: bool) -> tuple[str | None, dict[str, Any]]:
+    """(problem or None, what was found). Hashes only when size or mtime moved, or `full`."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "missing", {}
+    except OSError as exc:
+        return "unreadable", {"error": exc.strerror or str(exc)}
+    if not stat.S_ISREG(st.st_mode):
+        return "not-a-file", {}
+    actual: dict[str, Any] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    if e.size is None or e.sha256 is None:
+        return "unrecorded", actual
+    if st.st_size != e.size:
+        return "size", actual
+    if full or st.st_mtime_ns != e.mtime_ns:
+        try:
+            actual["sha256"], _ = sha256_of(path)
+        except OSError as exc:
+            return "unreadable", {**actual, "error": exc.strerror or str(exc)}
+        if actual["sha256"] != e.sha256:
+            return "sha256", actual
+    return None, actual
+
+
+def _source_problem(ctx, source: dict[str, Any], e: StoredEntry) -> str | None:
+    """Why the local file the entry was stored from cannot restore it (None: it can)."""
+    root, rel = source.get("root"), source.get("path")
+    roots = ctx.paths.named_roots()
+    if root not in roots or not isinstance(rel, str) or not rel:
+        return "the manifest names no local source; restore the file from another backup"
+    path = os.path.join(roots[root], *rel.split("/"))
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return f"its local source {root}:{rel} is gone; restore the file from another backup"
+    if stat.S_ISLNK(st.st_mode):
+        return (
+            f"its local source {root}:{rel} is a symlink (released with --symlink-back): no "
+            "intact copy to restore from; use another backup"
+        )
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+        return f"its local source {root}:{rel} is not a usable file"
+    return None
+
+
+# --- YTM705 -----------------------------------------------------------------------------------
+
+
+class L1NotStored(Check):
+    rule = L1_NOT_STORED
+
+    def finish(self, ctx) -> list[Finding]:
+        if not shared_store_readable(ctx):
+            return []
+        stored = latest_by_path(load_manifests(ctx.paths.shared_base))
+        pending = {e.path for m in outbox_manifests(ctx) for e in m.entries}  # YTM701's
+        target = store_target(ctx)
+        projects = selected_thumbnails(ctx)
+        findings = []
+        for ep in ctx.workspace.episodes.values():
+            if ep.stage != Stage.PUBLISHED or not ctx.scope.includes(ep.channel, ep.video):
+                continue
+            found = episode_artifacts(
+                ctx,
+                ep.channel,
+                ep.video,
+                remotion_run=ctx.workspace.adopted_run(ep),
+                projects=projects,
+                target=target,
+            )
+            missing = [a for a in found.artifacts if a.dest not in stored and a.dest not in pending]
+            if missing:
+                findings.append(self._finding(ctx, ep, missing))
+        return findings
+
+    def _finding(self, ctx, ep, missing) -> Finding:
+        rel = f"scripts/{ep.channel}/{ep.video}"
+        names = ", ".join(a.src.rel.rsplit("/", 1)[-1] for a in missing)
+        n = len(missing)
+        return L1_NOT_STORED.finding(
+            f"{n} final {'artifact' if n == 1 else 'artifacts'} of published {ep.id} "
+            f"{'is' if n == 1 else 'are'} not in the shared store: {names}",
+            root="workspace",
+            path=rel,
+            abs_path=os.path.join(ctx.paths.workspace_root, *rel.split("/")),
+            channel=ep.channel,
+            video=ep.video,
+            details={
+                "artifacts": [
+                    {"kind": a.kind, "path": a.src.rel, "dest": a.dest, "run_id": a.run_id}
+                    for a in missing
+                ],
+                "store_command": f"ytm-doctor store episode --channel {ep.channel} "
+                f"--video {ep.video}"
+                + (" --include-remotion" if any(a.kind == "remotion_mp4" for a in missing) else "")
+                + " --run",
+            },
+        )
+
+
+@hookimpl
+def ytm_doctor_collect_checks():
+    return [OutboxPending(), StoreIntegrity(), L1NotStored()]

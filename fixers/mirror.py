@@ -1,0 +1,78 @@
+"""mirror (YTM703): bring the Vault up to date with one Hot → Vault mirror run.
+
+The plan is a single `rsync` action on the Vault's workspaces dir. It carries no command line:
+the Executor hands it to ytm_doctor.mirror, which reads every setting (binary, nice, timeout,
+filters) from the configuration when the plan is applied, checks the share and the sentinel
+again, takes the mirror lock and logs the run. It cannot be undone, and the journal says so.
+
+Because it cannot be undone (delete-sync removes on the Vault what Hot no longer has), it runs
+only when asked for by name: `fix --select YTM703` (or YTM7, YTM70), or the finding's
+`--fingerprint`. A bare `fix --run` — every fixable finding — leaves it out and says why, so that
+`fix --run` followed by `undo --run` still restores everything (SPEC §10).
+"""
+
+from __future__ import annotations
+
+from ytm_doctor.collect import split_codes
+from ytm_doctor.fixer import Fixer, fix_for
+from ytm_doctor.plan import Action, Fix, PathRef
+from ytm_doctor.plugins.hookspec import hookimpl
+
+
+def rsync_action(vault_name: str, *, delete: bool) -> Action:
+    """The mirror as one plan action (`vault_name`: ytm_workspaces, relative to the share)."""
+    how = "delete-sync" if delete else "copy only"
+    return Action(
+        "rsync",
+        PathRef("share", vault_name),
+        options={"delete": delete},
+        note=f"workspace -> Vault, {how}; cannot be undone",
+    )
+
+
+def rsync_fix(vault_name: str, *, delete: bool, rule: str = "YTM703") -> Fix:
+    how = "delete-sync" if delete else "copy only"
+    return Fix(
+        fixer="mirror",
+        rule=rule,
+        title=f"mirror the Hot workspace to the Vault ({how})",
+        actions=[rsync_action(vault_name, delete=delete)],
+    )
+
+
+class Mirror(Fixer):
+    name = "mirror"
+    summary = "run the Hot -> Vault mirror now (rsync, delete-sync; cannot be undone)"
+
+    def plan(self, findings, fx):
+        if not _asked_for(findings, fx):
+            for finding in findings:
+                yield fx.unfixable(
+                    finding,
+                    "the mirror cannot be undone, so it runs only when selected by name: "
+                    "ytm-doctor fix --select YTM703 --run (or ytm-doctor mirror --run)",
+                )
+            return
+        vault_name = fx.ctx.paths.vault_workspaces_root.name
+        for finding in findings[:1]:  # one mirror, however many findings ask for it
+            fix = fix_for(
+                finding,
+                self.name,
+                "mirror the Hot workspace to the Vault (delete-sync)",
+                [rsync_action(vault_name, delete=True)],
+            )
+            fix.fingerprints = [f.fingerprint for f in findings]
+            yield fix
+
+
+def _asked_for(findings, fx) -> bool:
+    """--select YTM703 (or YTM7, YTM70: not a bare "YTM"), or the finding's --fingerprint."""
+    fingerprints = set(fx.option("fingerprint") or ())
+    if any(f.fingerprint in fingerprints for f in findings):
+        return True
+    return bool({"YTM7", "YTM70", "YTM703"} & set(split_codes(fx.option("select"))))
+
+
+@hookimpl
+def ytm_doctor_collect_fixers():
+    return [Mirror()]

@@ -1,0 +1,199 @@
+"""Webhook notifier: a Slack-compatible message when a scan finds NEW violations.
+
+Configured by `notify.webhook_url` (env YTM_DOCTOR_WEBHOOK_URL). Only a scan whose report
+became latest.json notifies (a full scan that saved its report), so each new violation is
+announced once however often people scan by hand. The post is `{"text": ...}` JSON over
+HTTP(S) with a short timeout. A post that fails (HTTP status >= 400, refused, timed out) is
+queued as `<report_dir>/notify_queue/<stamp>.json` and retried, oldest first, before the next
+run's own message, so messages arrive in order. A failure never fails or stalls the scan: one
+line on stderr, and the queue waits for the next run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ytm_doctor import __version__
+from ytm_doctor.atomic import create_atomic
+from ytm_doctor.model import Severity, display
+from ytm_doctor.plugins.hookspec import hookimpl
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.model import Finding
+    from ytm_doctor.report import Report
+
+QUEUE_DIRNAME = "notify_queue"
+TIMEOUT_S = 5.0
+MAX_POSTS_PER_RUN = 20  # a long queue drains over several runs instead of stalling one
+TOP_FINDINGS = 5
+LINE_LIMIT = 200
+
+
+@hookimpl
+def ytm_doctor_report_ready(report: Report, config: Config) -> None:
+    url = config["notify.webhook_url"]
+    if not url or report.saved_to is None or not report.full_scan:
+        return
+    notifier = Notifier(url, config.paths.report_dir / QUEUE_DIRNAME, TIMEOUT_S)
+    notifier.deliver(new_violations_payload(report))
+
+
+def new_violations(report: Report) -> list[Finding]:
+    new = set(report.new)
+    return [f for f in report.findings if f.severity is Severity.VIOLATION and f.fingerprint in new]
+
+
+def _slack_escape(text: str) -> str:
+    # Slack reads &, < and > as markup; everything else is plain text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finding_line(finding: Finding) -> str:
+    where = f"{finding.root}:{display(finding.path)}"
+    parts = [finding.rule, finding.name, finding.episode or "", where]
+    line = " ".join(p for p in parts if p)
+    return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 3] + "..."
+
+
+def new_violations_payload(report: Report) -> dict[str, Any] | None:
+    """The message for this report, or None when it has no new violation."""
+    found = new_violations(report)
+    if not found:
+        return None
+    total = report.count(Severity.VIOLATION)
+    n = len(found)
+    head = (
+        f"ytm-doctor on {report.run.host}: {n} new violation{'s' if n != 1 else ''} "
+        f"({total} in total)"
+    )
+    lines = [head] + [f"• {_finding_line(f)}" for f in found[:TOP_FINDINGS]]
+    if n > TOP_FINDINGS:
+        lines.append(f"…and {n - TOP_FINDINGS} more")
+    if report.saved_to is not None:
+        lines.append(f"report: {display(os.fspath(report.saved_to))}")
+    return {"text": _slack_escape("\n".join(lines))}
+
+
+def redacted(url: str) -> str:
+    """The URL without its path and query: a Slack webhook's path is its secret."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "(webhook)"
+
+
+@dataclass
+class Notifier:
+    url: str
+    queue_dir: Path
+    timeout: float = TIMEOUT_S
+
+    def post(self, payload: dict[str, Any]) -> str | None:
+        """POST the payload; None on success, else why it failed."""
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(payload).encode("utf-8"),
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": f"ytm-doctor/{__version__}",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read(65536)
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return f"HTTP {exc.code}"
+        except urllib.error.URLError as exc:
+            return str(getattr(exc.reason, "strerror", None) or exc.reason)
+        except TimeoutError:
+            return f"no answer in {self.timeout:g}s"
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None if 200 <= status < 300 else f"HTTP {status}"
+
+    def queued(self) -> list[Path]:
+        """Waiting payloads, oldest first (their names start with a UTC time stamp)."""
+        try:
+            return sorted(p for p in self.queue_dir.iterdir() if p.name.endswith(".json"))
+        except FileNotFoundError:
+            return []
+
+    def enqueue(self, payload: dict[str, Any]) -> Path:
+        self.queue_dir.mkdir(parents=True, exist_ok=True)
+        now = datetime.now(timezone.utc)
+        record = {"queued_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "payload": payload}
+        for attempt in range(100):
+            path = self.queue_dir / f"{now:%Y%m%dT%H%M%S%fZ}-{os.getpid()}-{attempt}.json"
+            try:
+                create_atomic(path, json.dumps(record, ensure_ascii=False))
+                return path
+            except FileExistsError:
+                continue
+        raise FileExistsError(path)
+
+    def flush(self) -> tuple[int, str | None]:
+        """Retry the queue oldest first; stop at the first failure to keep the order.
+        Returns (messages still waiting, the failure or None)."""
+        waiting = self.queued()
+        posts = 0
+        for path in list(waiting):
+            if posts >= MAX_POSTS_PER_RUN:
+                return len(waiting), None
+            try:
+                payload = json.loads(path.read_text(encoding="utf-8"))["payload"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                self._set_aside(path, exc)
+                waiting.remove(path)
+                continue
+            posts += 1
+            failure = self.post(payload)
+            if failure is not None:
+                return len(waiting), failure
+            path.unlink(missing_ok=True)  # delivered: the queue copy has done its job
+            waiting.remove(path)
+        return 0, None
+
+    def _set_aside(self, path: Path, exc: Exception) -> None:
+        # Never retried (it would block the queue forever), never deleted (nothing is lost).
+        aside = path.with_name(path.name + ".unreadable")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            return
+        _warn(f"webhook: queued message {path.name} cannot be read ({exc}); kept as {aside}")
+
+    def deliver(self, payload: dict[str, Any] | None) -> None:
+        """Flush the queue, then send `payload` (if any); queue it when that is not possible."""
+        try:
+            waiting, failure = self.flush()
+            if payload is not None and waiting == 0 and failure is None:
+                failure = self.post(payload)
+                if failure is None:
+                    return
+            if payload is not None:
+                self.enqueue(payload)
+                waiting += 1
+        except OSError as exc:
+            _warn(f"webhook {redacted(self.url)}: notification lost, cannot queue it: {exc}")
+            return
+        if failure is not None:
+            _warn(
+                f"webhook {redacted(self.url)} failed ({failure}); {waiting} message"
+                f"{'s' if waiting != 1 else ''} queued in {self.queue_dir} for the next run"
+            )
+
+
+def _warn(text: str) -> None:
+    print(f"ytm-doctor: warning: {text}", file=sys.stderr)

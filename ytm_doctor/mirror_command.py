@@ -1,0 +1,293 @@
+"""`ytm-doctor mirror [--run] [--no-delete] [--bootstrap-dest] [--ensure-dirs] [--json]`.
+
+The command around the mirror engine (ytm_doctor/mirror.py): refuse early and in one line
+(exit 4: no rsync, share offline or degraded, no valid sentinel for delete-sync), preview by
+default, and for --run take the mirror lock, then apply through the Executor, journaled and
+audited: the sentinel (--bootstrap-dest) and the Vault dirs (--ensure-dirs) first, through the
+bootstrap-sentinel and ensure-vault-dirs fixers, then the `rsync` action.
+
+Exit codes: 0 mirrored (or previewed), also when another mirror already holds the lock (a timer
+firing twice is not an error: the line says who holds it, --json says "busy"); 1 rsync failed
+or a preparation failed (the run log says why); 2 interrupted; 4 refused before anything ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.fixers.mirror import rsync_fix
+from ytm_doctor.lock import Lock, LockBusy
+from ytm_doctor.mirror import (
+    INPUT_DIR,
+    LOCK_NAME,
+    RSYNC_EXIT,
+    MirrorOutcome,
+    MirrorSettings,
+    audit_takeover,
+    delete_refusal,
+    find_rsync,
+    mirror_lock,
+    mirror_once,
+    refusal_log,
+    sentinel_problem,
+    share_refusal,
+    utc_now,
+    workspace_rel,
+)
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.context import Context
+    from ytm_doctor.paths import Paths
+    from ytm_doctor.plan import Fix
+
+
+def _preparations(ctx: Context, *, ensure: bool, bootstrap: bool) -> list[Fix]:
+    """The fixes `--ensure-dirs` and `--bootstrap-dest` add before the rsync (through the same
+    fixers as ensure-vault-dirs and bootstrap-sentinel)."""
+    from ytm_doctor.fixer import FixContext
+
+    fixes: list[Fix] = []
+    fx = FixContext(ctx=ctx, stamp=utc_now().strftime("%Y%m%dT%H%M%SZ"))
+    if ensure:
+        fixes += _ensure_fixes(ctx, fx)
+    if bootstrap:
+        fixes += _bootstrap_fixes(ctx, fx)
+    return fixes
+
+
+def _ensure_fixes(ctx: Context, fx) -> list[Fix]:
+    from ytm_doctor.checks.vault import DIRS_MISSING
+    from ytm_doctor.fixers.ensure_vault_dirs import EnsureVaultDirs
+    from ytm_doctor.plan import Fix
+
+    share = ctx.paths.share_root
+    wanted = [ctx.paths.vault_workspaces_root.name, *ctx.config["vault.required_dirs"]]
+    findings = []
+    for item in wanted:
+        rel = os.path.normpath(item.strip("/")).replace(os.sep, "/")
+        if rel in (".", "") or rel.startswith(".."):
+            continue
+        full = share / rel
+        if os.path.lexists(full):
+            if not full.is_dir():
+                raise UsageError(
+                    f"mirror --ensure-dirs: {full} exists and is not a directory; move it aside"
+                )
+            continue
+        findings.append(
+            DIRS_MISSING.finding(
+                f"{rel}/ is missing", root="share", path=rel, abs_path=os.fspath(full)
+            )
+        )
+    return [f for f in EnsureVaultDirs().plan(findings, fx) if isinstance(f, Fix)]
+
+
+def _bootstrap_fixes(ctx: Context, fx) -> list[Fix]:
+    from ytm_doctor.checks.vault import SENTINEL
+    from ytm_doctor.fixers.bootstrap_sentinel import BootstrapSentinel
+
+    found = sentinel_problem(ctx.paths)
+    if found is None:
+        return []
+    problem, what = found
+    if problem == "wrong-namespace":
+        # Another factory's Vault: writing over its sentinel would mirror into its tree.
+        raise UsageError(
+            f"mirror --bootstrap-dest: {what}; it belongs to another namespace, which "
+            "--bootstrap-dest never overwrites (ytm-doctor explain YTM201)"
+        )
+    finding = SENTINEL.finding(
+        what, root="vault", path=".", abs_path=os.fspath(ctx.paths.vault_workspaces_root)
+    )
+    return list(BootstrapSentinel().plan([finding], fx))
+
+
+def mirror_command(config: Config, argv: list[str]) -> int:
+    from ytm_doctor.context import Context
+
+    started = utc_now()
+    run = bool(config.getoption("run"))
+    delete = not config.getoption("no_delete")
+    ensure = bool(config.getoption("ensure_dirs"))
+    bootstrap = bool(config.getoption("bootstrap_dest"))
+    as_json = bool(config.getoption("json"))
+    paths = config.paths
+    try:
+        settings = MirrorSettings.from_config(config)
+        rsync = find_rsync(settings)
+        reason = share_refusal(paths, config["shared_storage.require_mount"], ensure_dirs=ensure)
+        if reason is None and delete and not bootstrap:
+            reason = delete_refusal(paths)
+        if reason:
+            raise UsageError(f"mirror: {reason}")
+        ctx = Context(config)
+        fixes = _preparations(ctx, ensure=ensure, bootstrap=bootstrap)
+    except UsageError as exc:
+        if run:
+            refusal_log(paths, str(exc).removeprefix("mirror: "), delete=delete, started=started)
+        raise
+    if not run:
+        return _dry_run(paths, settings, rsync, fixes, delete=delete, as_json=as_json)
+
+    command = shlex.join(["ytm-doctor", *argv])
+    lock = mirror_lock(paths, command, config)
+    try:
+        lock.acquire()
+    except LockBusy as exc:
+        _say_busy(lock, exc.info, as_json)
+        return ExitCode.OK
+    except OSError as exc:
+        raise UsageError(f"mirror: cannot take the lock {lock.path}: {exc}") from None
+    fixes.append(rsync_fix(paths.vault_workspaces_root.name, delete=delete))
+    try:
+        audit_takeover(paths, lock)
+        return _real_run(ctx, lock, fixes, argv, as_json)
+    finally:
+        lock.release()
+
+
+def _say_busy(lock: Lock, holder, as_json: bool) -> None:
+    # Exit 0: "a mirror is already running" is what a timer firing twice should hear, not an
+    # error; scripts tell it apart by this line or by --json's status.
+    line = f"mirror: another mirror holds {lock.path}: {holder.describe()}; nothing done"
+    if as_json:
+        print(json.dumps({"status": "busy", "holder": holder.to_json(), "lock": str(lock.path)}))
+    print(f"ytm-doctor: {line}", file=sys.stderr)
+
+
+def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_json: bool) -> int:
+    from ytm_doctor.executor import Executor
+    from ytm_doctor.journal import Journal, audit, new_run_id
+
+    paths = ctx.paths
+    run_id = new_run_id()
+    try:
+        journal = Journal(paths.report_dir, run_id, {"command": "mirror", "argv": argv})
+    except OSError as exc:
+        raise UsageError(
+            f"mirror: cannot write the journal under {paths.report_dir}: {exc}; nothing was changed"
+        ) from None
+    executor = Executor(ctx, journal=journal)
+    executor.held_locks[LOCK_NAME] = lock
+    results = []
+    for index, fix in enumerate(fixes, 1):
+        result = executor.apply(index, fix)
+        results.append(result)
+        if result.status != "applied":
+            break  # no rsync into a Vault whose sentinel or dirs could not be made
+    counts = {s: sum(r.status == s for r in results) for s in ("applied", "refused", "failed")}
+    outcome = executor.outcomes[-1] if executor.outcomes else None
+    audit(
+        paths.report_dir,
+        {
+            "run_id": run_id,
+            "command": "mirror",
+            "argv": argv,
+            "fixes": len(results),
+            **counts,
+            "returncode": outcome.returncode if outcome else None,
+            "log": workspace_rel(outcome.log, paths) if outcome and outcome.log else None,
+        },
+    )
+    ok = all(r.status == "applied" for r in results) and len(results) == len(fixes)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "journal": os.fspath(journal.path),
+                    "status": outcome.status if outcome else "not-run",
+                    "fixes": [
+                        {"title": r.fix.title, "status": r.status, "reasons": r.reasons}
+                        for r in results
+                    ],
+                    "log": outcome.record if outcome else None,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for r in results[:-1] if outcome else results:
+            print(f"{r.status:<8} {r.fix.title}")
+            for reason in r.reasons:
+                print(f"         {reason}")
+        if outcome:
+            _print_outcome(outcome, paths)
+        print(f"journal: {journal.path} (run {run_id}; a mirror cannot be undone)")
+    if outcome and outcome.status == "partial-vanished":
+        print(
+            "ytm-doctor: warning: mirror: some files vanished on Hot while being sent (rsync 24); "
+            "they are mirrored next run",
+            file=sys.stderr,
+        )
+    return ExitCode.OK if ok else ExitCode.VIOLATIONS
+
+
+def _dry_run(paths, settings, rsync, fixes: list[Fix], *, delete: bool, as_json: bool) -> int:
+    outcome = mirror_once(paths, settings, rsync, delete=delete, dry_run=True)
+    if as_json:
+        data = dict(outcome.record)
+        data["would_apply_first"] = [
+            {"title": f.title, "actions": [a.describe() for a in f.actions]} for f in fixes
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for fix in fixes:
+            print(f"would  {fix.title}")
+            for action in fix.actions:
+                print(f"         {action.describe()}")
+        _print_outcome(outcome, paths)
+        if outcome.ok:
+            print("dry-run: nothing was changed. Add --run to mirror.")
+    return ExitCode.OK if outcome.ok else ExitCode.VIOLATIONS
+
+
+def _print_outcome(outcome: MirrorOutcome, paths: Paths) -> None:
+    rec = outcome.record
+    how = "delete-sync" if outcome.delete else "copy only (--no-delete)"
+    mode = "mirror" if outcome.run else "mirror (dry-run)"
+    print(f"{mode}: {paths.workspace_root}/ -> {paths.vault_workspaces_root}/ ({how})")
+    print(
+        f"  kept on the Vault: {', '.join(rec['protected'])}; not mirrored: "
+        f"{', '.join(rec['excluded']) or '-'}"
+    )
+    vi = rec["video_input"]
+    note = f"  {INPUT_DIR}: {vi['synced']} real dirs/files sent"
+    if vi["links_kept"]:
+        note += f", {len(vi['links_kept'])} links left to the Vault's own"
+    if vi["skipped"]:
+        note += ", skipped: " + ", ".join(f"{s['path']} ({s['why']})" for s in vi["skipped"])
+    print(note)
+    if outcome.status == "interrupted":
+        print("  interrupted")
+        return
+    counts = rec["counts"]
+    verb = (
+        ("would create", "update", "delete")
+        if not outcome.run
+        else ("created", "updated", "deleted")
+    )
+    print(
+        f"  {verb[0]} {counts['creates']}, {verb[1]} {counts['updates']}, "
+        f"{verb[2]} {counts['deletes']}"
+    )
+    for kind, label in (("creates", "create"), ("updates", "update"), ("deletes", "delete")):
+        shown = rec["samples"][kind]
+        for path in shown:
+            print(f"    {label:<7} {path}")
+        if counts[kind] > len(shown):
+            print(f"    ... and {counts[kind] - len(shown)} more {kind}")
+    rc = rec["returncode"]
+    if rc not in (0, None):
+        print(f"  rsync exited {rc}: {RSYNC_EXIT.get(rc, '?')}")
+        for line in rec.get("stderr", [])[:10]:
+            print(f"    {line}")
+    if outcome.log:
+        print(f"  log: {workspace_rel(outcome.log, paths)}")

@@ -1,0 +1,348 @@
+"""`ytm-doctor store`: copy final artifacts to the shared store (SPEC §6.2, seed 000 §6).
+
+    ytm-doctor store --src PATH [--kind K] [--channel CH --video NNN] [--run-id RUN]
+    ytm-doctor store episode --channel CH --video NNN [--include-remotion [--run-id RUN]]
+    ytm-doctor store flush-outbox
+      ... [--run] [--symlink-back | --move] [--allow-unposted --reason TEXT] [--json]
+
+Dry-run by default: the plan is printed and nothing changes. With --run the same plan goes to
+the Executor (journaled, audited, undoable with `ytm-doctor undo RUN_ID --run`) while the
+`store` lock is held. While the share is a stub, unmounted or degraded, store writes the same
+layout to the outbox and says so; --symlink-back and --move are refused then.
+
+Exit codes: 0 stored (or previewed, or nothing to do; flush-outbox also when another store
+holds the lock); 1 a fix was refused or failed, a destructive mode was refused, items remain in
+the outbox, or (store) another store holds the lock; 4 bad input (one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shlex
+import socket
+import sys
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ytm_doctor.context import Context
+from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.executor import Executor
+from ytm_doctor.fixing import Planned, execute, override_from, print_plan
+from ytm_doctor.manifest import KINDS
+from ytm_doctor.outbox import outbox_manifests, plan_flush
+from ytm_doctor.plan import Fix, Plan, Unfixable, first_touches, path_state
+from ytm_doctor.store import (
+    StorePlanner,
+    Target,
+    episode_artifacts,
+    infer_artifact,
+    store_target,
+)
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+
+LOCK_NAME = "store"  # <report_dir>/store.lock: one store or flush at a time
+WHAT = ("episode", "flush-outbox")
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The store command's options (called by cli.build_parser)."""
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=WHAT,
+        metavar="episode|flush-outbox",
+        help="store one episode's L1 artifacts, or move the outbox to the share "
+        "(default: store --src PATH)",
+    )
+    group = parser.add_argument_group("what to store")
+    group.add_argument("--src", metavar="PATH", help="the file to store (one L1 artifact)")
+    group.add_argument(
+        "--kind",
+        choices=KINDS,
+        metavar="KIND",
+        help=f"its kind when its path does not tell: {', '.join(KINDS)}",
+    )
+    group.add_argument("--channel", metavar="CH", help="its channel, e.g. CH02")
+    group.add_argument("--video", metavar="NNN", help="its video number, e.g. 012")
+    group.add_argument(
+        "--run-id",
+        metavar="RUN",
+        help="the run of a Remotion mp4 or CapCut export (names it <run_id>.mp4)",
+    )
+    group.add_argument(
+        "--include-remotion",
+        action="store_true",
+        help="episode: also the Remotion final.mp4 (of --run-id, else the adopted run)",
+    )
+    run = parser.add_argument_group("running")
+    run.add_argument(
+        "--run", action="store_true", help="store now (default: print the plan, change nothing)"
+    )
+    local = run.add_mutually_exclusive_group()
+    local.add_argument(
+        "--symlink-back",
+        action="store_true",
+        help="after verification, replace the local file with a symlink to the stored copy",
+    )
+    local.add_argument(
+        "--move",
+        action="store_true",
+        help="after verification, remove the local file (undo copies it back)",
+    )
+    run.add_argument("--json", action="store_true", help="the plan or results as JSON")
+
+
+def store_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
+    what = options.what
+    if what == "flush-outbox":
+        _reject(options, "flush-outbox", ("src", "kind", "channel", "video", "run_id"))
+        _reject(options, "flush-outbox", ("include_remotion", "symlink_back", "move"))
+        return flush_command(config, options, argv)
+    channel, video = _episode_options(options)
+    ctx = Context(config)
+    target = store_target(ctx)
+    release = "symlink" if options.symlink_back else "move" if options.move else None
+    if what == "episode":
+        _reject(options, "store episode", ("src", "kind"))
+        if not (channel and video):
+            raise UsageError("store episode needs --channel CH --video NNN")
+        if options.run_id and not options.include_remotion:
+            raise UsageError("--run-id needs --include-remotion in store episode")
+        ep = ctx.workspace.episode(channel, video)
+        run_id = options.run_id or (ctx.workspace.adopted_run(ep) if ep else None)
+        if options.include_remotion and not run_id:
+            raise UsageError(f"{channel}-{video} has no adopted run; give --run-id RUN")
+        found = episode_artifacts(
+            ctx,
+            channel,
+            video,
+            remotion_run=run_id if options.include_remotion else None,
+            target=target,
+        )
+        artifacts, notes = found.artifacts, found.notes
+        subject = f"{channel}-{video}"
+    else:
+        if not options.src:
+            raise UsageError("store needs --src PATH (or: store episode, store flush-outbox)")
+        if options.include_remotion:
+            raise UsageError("--include-remotion belongs to `store episode`")
+        artifact = infer_artifact(
+            ctx,
+            options.src,
+            kind=options.kind,
+            channel=channel,
+            video=video,
+            run_id=options.run_id,
+        )
+        artifacts, notes = [artifact], []
+        channel, video = artifact.channel, artifact.video
+        subject = artifact.src.rel
+    if release and target.root != "share":
+        flag = "--symlink-back" if release == "symlink" else "--move"
+        print(
+            f"ytm-doctor: refused: {flag} needs the verified shared copy, and {target.why}; "
+            "nothing was changed. Store without it (to the outbox), then run "
+            "`ytm-doctor store flush-outbox --run` once the share is back",
+            file=sys.stderr,
+        )
+        return ExitCode.VIOLATIONS
+    created = datetime.now(timezone.utc)
+    planner = StorePlanner(ctx, target, created.strftime("%Y%m%dT%H%M%SZ"))
+    stage = _stage(ctx, channel, video) if release else None  # only destructive fixes need it
+    fixes = planner.fixes(artifacts, release=release, stage=stage)
+    if not artifacts:
+        notes = [*notes, "no L1 artifact of this episode is in the workspace"]
+    plan = _plan(ctx, created, fixes, [])
+    header = f"store {subject} -> {target.describe()}"
+    return _finish(config, ctx, plan, argv, header, notes, target, command="store")
+
+
+def flush_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
+    ctx = Context(config)
+    target = store_target(ctx)
+    manifests = outbox_manifests(ctx)
+    if not manifests:
+        _say(options, {"status": "empty"}, "the outbox is empty: nothing to flush")
+        return ExitCode.OK
+    if target.root != "share":
+        _say(
+            options,
+            {"status": "waiting", "pending": [m.rel for m in manifests], "why": target.why},
+            f"{len(manifests)} manifests wait in the outbox, but {target.why}: nothing can be "
+            "flushed now; run this again once the share is back",
+        )
+        return ExitCode.VIOLATIONS
+    created = datetime.now(timezone.utc)
+    items = plan_flush(ctx, manifests, created.strftime("%Y%m%dT%H%M%SZ"))
+    fixes = [i for i in items if isinstance(i, Fix)]
+    unfixable = [i for i in items if isinstance(i, Unfixable)]
+    plan = _plan(ctx, created, fixes, unfixable)
+    header = f"flush-outbox: {len(manifests)} manifests in {target.describe()}"
+    code = _finish(config, ctx, plan, argv, header, [], target, command="flush-outbox")
+    return ExitCode.VIOLATIONS if unfixable and code == ExitCode.OK else code
+
+
+def _finish(
+    config: Config,
+    ctx: Context,
+    plan: Plan,
+    argv: list[str],
+    header: str,
+    notes: list[str],
+    target: Target,
+    *,
+    command: str,
+) -> int:
+    as_json = bool(config.getoption("json"))
+    if not config.getoption("run"):
+        return _dry_run(config, ctx, plan, header, notes, target, as_json)
+    if not as_json:
+        print(header)
+        for note in notes:
+            print(f"  skipped: {note}")
+        print_plan(Planned(plan))
+    if not plan.fixes:
+        if not as_json:
+            print(f"nothing to do: {_nothing(plan, notes)}.")
+        else:
+            print(json.dumps({"status": "nothing to do"}))
+        return ExitCode.VIOLATIONS if plan.unfixable else ExitCode.OK
+    lock = _lock(config, argv)
+    from ytm_doctor.lock import LockBusy
+
+    try:
+        lock.acquire()
+    except LockBusy as exc:
+        print(
+            f"ytm-doctor: {command}: another store holds {lock.path}: {exc.info.describe()}; "
+            "nothing done",
+            file=sys.stderr,
+        )
+        return ExitCode.OK if command == "flush-outbox" else ExitCode.VIOLATIONS
+    except OSError as exc:
+        raise UsageError(f"{command}: cannot take the lock {lock.path}: {exc}") from None
+    try:
+        _audit_takeover(ctx, lock, command)
+        code = execute(config, ctx, plan, command, argv)
+    finally:
+        lock.release()
+    if target.root == "outbox" and not as_json:
+        print(
+            f"stored in the outbox ({target.why}); `ytm-doctor store flush-outbox --run` "
+            "moves it to the share once it is back"
+        )
+    return code
+
+
+def _dry_run(config, ctx, plan, header, notes, target: Target, as_json: bool) -> int:
+    executor = Executor(ctx, override=override_from(config))
+    checks = [executor.check(i, fix) for i, fix in enumerate(plan.fixes, 1)]
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "dry_run": True,
+                    "target": {"root": target.root, "base": target.base, "mode": target.mode},
+                    "why": target.why,
+                    "skipped": notes,
+                    "plan": plan.to_json(),
+                    "refused": {str(r.index): r.reasons for r in checks if r.reasons},
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return ExitCode.OK
+    print(header)
+    for note in notes:
+        print(f"  skipped: {note}")
+    print()
+    print_plan(Planned(plan))
+    for result in checks:
+        for reason in result.reasons:
+            print(f"[{result.index}] would be refused: {reason}")
+    if plan.fixes:
+        print("dry-run: nothing was changed. Add --run to apply this plan.")
+    else:
+        print(f"nothing to do: {_nothing(plan, notes)}.")
+    return ExitCode.OK
+
+
+def _nothing(plan: Plan, notes: list[str]) -> str:
+    if plan.unfixable:
+        return "what remains cannot be done automatically (see above)"
+    if notes and notes[-1] == "no L1 artifact of this episode is in the workspace":
+        return "there is nothing to store"
+    return "the store already holds all of it"
+
+
+def _plan(ctx: Context, created: datetime, fixes: list[Fix], unfixable: list[Unfixable]) -> Plan:
+    """The plan, each fix with the state of every path it touches as its preconditions."""
+    executor = Executor(ctx)
+    for fix in fixes:
+        fix.preconditions = [
+            (ref, path_state(executor.resolve(ref))) for ref in first_touches(fix.actions)
+        ]
+    return Plan(
+        created=created,
+        fixes=fixes,
+        unfixable=unfixable,
+        roots={k: os.fspath(v) for k, v in ctx.paths.named_roots().items()},
+        host=socket.gethostname(),
+    )
+
+
+def _stage(ctx: Context, channel: str | None, video: str | None) -> str:
+    """The episode's stage; an episode nobody knows counts as unposted (hot)."""
+    ep = ctx.workspace.episode(channel, video) if channel and video else None
+    return ep.stage.value if ep else "hot"
+
+
+def _episode_options(options: argparse.Namespace) -> tuple[str | None, str | None]:
+    from ytm_doctor.cli import parse_scope
+
+    scope = parse_scope(options)
+    return scope.channel, scope.video
+
+
+def _reject(options: argparse.Namespace, what: str, names: tuple[str, ...]) -> None:
+    for name in names:
+        if getattr(options, name, None):
+            raise UsageError(f"{what} does not take --{name.replace('_', '-')}")
+
+
+def _say(options: argparse.Namespace, data: dict[str, Any], line: str) -> None:
+    if getattr(options, "json", False):
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(line)
+
+
+def _lock(config: Config, argv: list[str]):
+    from ytm_doctor.lock import Lock, lock_path
+
+    return Lock(
+        lock_path(config.paths.report_dir, LOCK_NAME),
+        LOCK_NAME,
+        command=shlex.join(["ytm-doctor", *argv])[:200],
+        stale_after=float(config["locks.stale_after_sec"]),
+    )
+
+
+def _audit_takeover(ctx: Context, lock, command: str) -> None:
+    if lock.took_over is None:
+        return
+    from ytm_doctor.journal import audit
+    from ytm_doctor.lock import takeover_record
+
+    print(
+        f"ytm-doctor: took over a stale store lock from {lock.took_over.describe()}",
+        file=sys.stderr,
+    )
+    with contextlib.suppress(OSError):
+        audit(ctx.paths.report_dir, takeover_record(lock, command))

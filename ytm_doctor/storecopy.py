@@ -1,0 +1,319 @@
+"""Copies that can be trusted (SPEC §6.2, seed 000 §5): one pass that copies and hashes, the
+copy re-read and compared with the source's hash, and fsynced, before it takes its final name.
+
+The re-read of each chunk runs beside the copy of the next one, in threads (hashlib, reads and
+writes release the GIL): on two cores the copy and its verification then cost about one hashing
+of the file, which is what keeps `store` of a large file well under `cp` + `sha256sum` (SPEC
+§9). The re-read goes through its own descriptor to what the filesystem returns for the copy,
+exactly what a re-read after the whole copy would get (on a local disk, the page cache either
+way).
+
+The copy is written under a hidden temp name in the destination's directory, so an interrupted
+copy (a crash, SIGKILL, a share that drops) never leaves a partial file under the final name.
+The temp name carries the host and pid, so a later copy to the same destination removes the
+leftovers of a dead process of this host and never those of a live one or of another host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import socket
+import stat
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+
+from ytm_doctor.atomic import fsync_dir
+
+CHUNK = 8 * 1024 * 1024  # large reads keep hashlib (which releases the GIL) busy
+TEMP_MARK = ".ytm-tmp-"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FADV_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None) if hasattr(os, "posix_fadvise") else None
+
+
+class CopyError(OSError):
+    """The copy cannot be trusted (or the source is not what the plan expected); nothing was
+    placed under the final name."""
+
+
+@dataclass(frozen=True)
+class FileSig:
+    """What changes whenever a file's bytes change (short of deliberate forgery): a hash taken
+    while the signature was this one still holds while it is."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    ino: int
+    dev: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> FileSig:
+        return cls(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+@dataclass(frozen=True)
+class Copied:
+    sha256: str
+    size: int
+    mtime_ns: int  # of the copy under its final name
+    source: FileSig  # of the source while it was read
+
+
+def host_tag() -> str:
+    return socket.gethostname().replace(os.sep, "_") or "host"
+
+
+def temp_path(dest: str) -> str:
+    folder, name = os.path.split(dest)
+    tag = f"{host_tag()}-{os.getpid()}-{os.urandom(3).hex()}"
+    return os.path.join(folder, f".{name}{TEMP_MARK}{tag}")
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and TEMP_MARK in name
+
+
+def stale_temps(dest: str) -> list[str]:
+    """Temp files of `dest` left by processes of this host that are gone."""
+    folder, name = os.path.split(dest)
+    prefix = f".{name}{TEMP_MARK}{host_tag()}-"
+    found = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    for entry in names:
+        if not entry.startswith(prefix):
+            continue
+        pid_text = entry[len(prefix) :].split("-", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            found.append(os.path.join(folder, entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.pid_exists(pid)
+    except (OSError, psutil.Error):
+        return True  # cannot tell: keep its temp file
+
+
+def sha256_of(path: str, chunk: int = CHUNK) -> tuple[str, FileSig]:
+    """The file's SHA-256 and its signature while read (links are not followed)."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    try:
+        before = FileSig.of(os.fstat(fd))
+        digest, _ = _hash_fd(fd, chunk)
+        after = FileSig.of(os.fstat(fd))
+    finally:
+        os.close(fd)
+    if after != before:
+        raise CopyError(errno.EAGAIN, "the file changed while it was being read", path)
+    return digest, after
+
+
+def _hash_fd(fd: int, chunk: int) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while data := os.read(fd, chunk):
+        digest.update(data)
+        size += len(data)
+    return digest.hexdigest(), size
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _reread(fd: int, offset: int, size: int, digest: Any) -> int:
+    """Hash `size` bytes of the copy from `offset` as the filesystem returns them now."""
+    done = 0
+    while done < size:
+        data = os.pread(fd, min(size - done, CHUNK), offset + done)
+        if not data:
+            break
+        digest.update(data)
+        done += len(data)
+    if _FADV_DONTNEED is not None:
+        # Checked: let the kernel start writing this range to disk now, so that the fsync at
+        # the end has little left to wait for (Linux; a hint other systems may ignore).
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, offset, size, _FADV_DONTNEED)
+    return done
+
+
+def _copy_hash_verify(
+    fd_in: int, fd_out: int, fd_check: int, chunk: int
+) -> tuple[str, int, str, int]:
+    """One pass over the source: each chunk is hashed here while a thread writes it, and a
+    second thread re-reads the chunk written before it from the copy and hashes that. All three
+    release the GIL, so on two cores the copy and its verification cost about one hashing of
+    the file. Returns (source sha256, bytes read, copy sha256, bytes re-read)."""
+    source = hashlib.sha256()
+    copy = hashlib.sha256()
+    size = reread = 0
+    with ThreadPoolExecutor(2, thread_name_prefix="ytm-store") as pool:
+        writing = checking = None
+        previous: tuple[int, int] | None = None  # (offset, length) written, not yet re-read
+        while data := os.read(fd_in, chunk):
+            if writing is not None:
+                writing.result()
+            if checking is not None:
+                reread += checking.result()
+            if previous is not None:
+                checking = pool.submit(_reread, fd_check, *previous, copy)
+            writing = pool.submit(_write_all, fd_out, data)
+            source.update(data)
+            previous = (size, len(data))
+            size += len(data)
+        if writing is not None:
+            writing.result()
+        if checking is not None:
+            reread += checking.result()
+        if previous is not None:
+            reread += _reread(fd_check, *previous, copy)
+    if os.pread(fd_check, 1, size):
+        reread += 1  # the copy is longer than what was written
+    return source.hexdigest(), size, copy.hexdigest(), reread
+
+
+def copy_verified(
+    src: str,
+    dest: str,
+    *,
+    expected_sha256: str | None = None,
+    replace_link: bool = False,
+    chunk: int = CHUNK,
+) -> Copied:
+    """Copy `src` to `dest` and return what was verified.
+
+    One pass reads the source once, writes a hidden temp file beside `dest` and hashes; every
+    chunk, once written, is re-read from the temp file through a second descriptor and hashed
+    (alongside the copy of the next chunk). Only when the copy is non-empty, reads back whole
+    with the source's SHA-256 (and `expected_sha256`, when given) and is fsynced does it take
+    the final name. `dest` must not exist, or with `replace_link` must be a symlink, which the
+    copy then replaces atomically. Raises CopyError (an OSError) when the copy cannot be
+    trusted; the temp file is then removed (a killed process leaves it for stale_temps).
+    """
+    _check_dest(dest, replace_link)
+    for leftover in stale_temps(dest):
+        with contextlib.suppress(OSError):
+            os.unlink(leftover)
+    fd_in = os.open(src, os.O_RDONLY | _NOFOLLOW)
+    tmp = None
+    try:
+        st_in = os.fstat(fd_in)
+        if not stat.S_ISREG(st_in.st_mode):
+            raise CopyError(errno.EINVAL, "not a regular file", src)
+        tmp = temp_path(dest)
+        fd_out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+        try:
+            fd_check = os.open(tmp, os.O_RDONLY | _NOFOLLOW)
+            try:
+                digest, size, check_sha, check_size = _copy_hash_verify(
+                    fd_in, fd_out, fd_check, chunk
+                )
+            finally:
+                os.close(fd_check)
+            source = FileSig.of(os.fstat(fd_in))
+            if source != FileSig.of(st_in) or size != st_in.st_size:
+                raise CopyError(errno.EAGAIN, "the source changed while it was being copied", src)
+            if size == 0:
+                raise CopyError(errno.EINVAL, "the source is empty: never stored", src)
+            if expected_sha256 and digest != expected_sha256:
+                raise CopyError(
+                    errno.EIO,
+                    f"the source's SHA-256 is {digest}, not the expected {expected_sha256}",
+                    src,
+                )
+            if check_size != size or check_sha != digest:
+                raise CopyError(
+                    errno.EIO,
+                    f"the copy reads back as {check_size} bytes with SHA-256 {check_sha}, "
+                    f"not {size} bytes with {digest}",
+                    dest,
+                )
+            os.utime(fd_out if os.utime in os.supports_fd else tmp, ns=_times(st_in))
+            os.fsync(fd_out)
+            if FileSig.of(os.fstat(fd_out)).size != size:
+                raise CopyError(errno.EIO, "the copy changed size while it was verified", dest)
+        finally:
+            os.close(fd_out)
+        _place(tmp, dest, replace_link)
+        tmp = None
+        fsync_dir(os.path.dirname(dest) or ".")
+        return Copied(digest, size, os.lstat(dest).st_mtime_ns, source)
+    finally:
+        os.close(fd_in)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _times(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_atime_ns, st.st_mtime_ns)
+
+
+def _check_dest(dest: str, replace_link: bool) -> None:
+    exists = os.path.lexists(dest)
+    if replace_link:
+        if exists and not os.path.islink(dest):
+            raise FileExistsError(errno.EEXIST, "exists and is not a symlink", dest)
+    elif exists:
+        raise FileExistsError(errno.EEXIST, "already exists", dest)
+
+
+def _place(tmp: str, dest: str, replace_link: bool) -> None:
+    """Give the verified temp file its final name, never replacing anything but the expected
+    symlink."""
+    if replace_link:
+        _check_dest(dest, True)
+        os.replace(tmp, dest)
+        return
+    try:
+        os.link(tmp, dest)  # fails with EEXIST instead of replacing
+    except FileExistsError:
+        raise
+    except OSError:
+        # No hard links (some SMB servers): check, then rename; the window is tiny.
+        if os.path.lexists(dest):
+            raise FileExistsError(errno.EEXIST, "already exists", dest) from None
+        os.rename(tmp, dest)
+        return
+    os.unlink(tmp)
+
+
+class HashCache:
+    """Hashes taken during one run, reused while the file's signature is unchanged."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[FileSig, str]] = {}
+
+    def remember(self, path: str, sig: FileSig, sha256: str) -> None:
+        self._known[os.path.normpath(path)] = (sig, sha256)
+
+    def recorded(self, path: str) -> str | None:
+        """The hash this run verified for `path` (e.g. the copy it made), if any."""
+        known = self._known.get(os.path.normpath(path))
+        return known[1] if known else None
+
+    def sha256(self, path: str, *, fresh: bool = False) -> str:
+        """The file's SHA-256: from this run's earlier reading when the file is unchanged since,
+        or read now (always read with `fresh`)."""
+        key = os.path.normpath(path)
+        if not fresh and key in self._known:
+            sig, digest = self._known[key]
+            if FileSig.of(os.lstat(path)) == sig:
+                return digest
+        digest, sig = sha256_of(path)
+        self._known[key] = (sig, digest)
+        return digest
