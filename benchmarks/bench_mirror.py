@@ -6,11 +6,13 @@
 Builds a Hot workspace of --files files shaped like the factory's (scripts, audio, thumbnails,
 generated images under video/runs, real dirs and share links under video/input), a share with a
 Vault sentinel, and a second destination for plain rsync. Both destinations are brought in sync
-first (untimed), then, alternating and --repeat times each:
-  mirror   `ytm-doctor mirror --run` (delete-sync, filters, nice, timeout, lock, journal, log)
-  rsync    `rsync -a HOT/ PLAIN/`
-and prints the median and best wall times, their ratio (target: mirror within 5 % of rsync),
-and how much of the mirror's time rsync itself took (from the run log).
+first (untimed), then, in rotating order and --repeat times each:
+  rsync     `rsync -a HOT/ PLAIN/` (the target: the mirror within 5 % of it)
+  delete    `rsync -a --delete-after HOT/ PLAIN/` (the same with delete-sync, for context)
+  mirror    `ytm-doctor mirror --run` (delete-sync, filters, nice, timeout, lock, journal, log)
+and prints the median and best wall times, the mirror's ratio to plain rsync, and how much of
+the mirror's time rsync itself took (from its run log). --nice N sets YTM_MIRROR_NICE (the
+policy's 10 by default; on a busy machine a nice rsync is a slower rsync, by design).
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", metavar="DIR", help="build (or reuse) the tree here")
+    parser.add_argument("--nice", type=int, help="YTM_MIRROR_NICE for the mirror")
     args = parser.parse_args()
 
     base = Path(args.keep or tempfile.mkdtemp(prefix="ytm-bench-mirror-"))
@@ -110,31 +113,34 @@ def main() -> None:
         hot, plain = base / "workspaces", base / "plain"
     env = {k: v for k, v in os.environ.items() if not k.startswith("YTM_")}
     env["YTM_DOCTOR_CONFIG"] = str(config)
+    if args.nice is not None:
+        env["YTM_MIRROR_NICE"] = str(args.nice)
     rsync = shutil.which("rsync") or "rsync"
-    mirror = [sys.executable, "-m", "ytm_doctor.cli", "mirror", "--run"]
-    plain_rsync = [rsync, "-a", f"{hot}/", f"{plain}/"]
+    commands = {
+        "rsync": [rsync, "-a", f"{hot}/", f"{plain}/"],
+        "delete": [rsync, "-a", "--delete-after", f"{hot}/", f"{plain}/"],
+        "mirror": [sys.executable, "-m", "ytm_doctor.cli", "mirror", "--run"],
+    }
     try:
         for _ in range(2):  # in sync, and warm caches, before anything is timed
-            timed(mirror, env)
-            timed(plain_rsync, env)
-        times: dict[str, list[float]] = {"mirror": [], "rsync": []}
+            for argv in commands.values():
+                timed(argv, env)
+        times: dict[str, list[float]] = {name: [] for name in commands}
         inner: list[float] = []
+        names = list(commands)
         for i in range(args.repeat):
-            order = ("mirror", "rsync") if i % 2 == 0 else ("rsync", "mirror")
-            for name in order:
-                times[name].append(timed(mirror if name == "mirror" else plain_rsync, env))
+            for name in names[i % 3 :] + names[: i % 3]:
+                times[name].append(timed(commands[name], env))
                 if name == "mirror":
                     inner.append(rsync_seconds(hot))
         med = {k: statistics.median(v) for k, v in times.items()}
         best = {k: min(v) for k, v in times.items()}
-        print(f"no-op mirror of {args.files} files, {args.repeat} runs each (alternating)")
+        print(f"no-op mirror of {args.files} files, {args.repeat} runs each (rotating order)")
         print(f"{'':<8}{'median':>10}{'best':>10}")
-        for name in ("rsync", "mirror"):
+        for name in names:
             print(f"{name:<8}{med[name]:>9.3f}s{best[name]:>9.3f}s")
-        print(
-            f"{'ratio':<8}{med['mirror'] / med['rsync']:>10.3f}{best['mirror'] / best['rsync']:>10.3f}"
-            "   (target <= 1.05)"
-        )
+        ratio = med["mirror"] / med["rsync"], best["mirror"] / best["rsync"]
+        print(f"{'ratio':<8}{ratio[0]:>10.3f}{ratio[1]:>10.3f}   mirror / rsync (target <= 1.05)")
         print(
             f"inside the mirror, rsync itself: median {statistics.median(inner):.3f}s; "
             f"ytm-doctor's own share: {med['mirror'] - statistics.median(inner):.3f}s"

@@ -13,7 +13,6 @@ only when asked for by name: `fix --select YTM703` (or YTM7, YTM70), or the find
 
 from __future__ import annotations
 
-from ytm_doctor.collect import split_codes
 from ytm_doctor.fixer import Fixer, fix_for
 from ytm_doctor.plan import Action, Fix, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -67,6 +66,8 @@ class Mirror(Fixer):
 
 def _asked_for(findings, fx) -> bool:
     """--select YTM703 (or YTM7, YTM70: not a bare "YTM"), or the finding's --fingerprint."""
+    from ytm_doctor.collect import split_codes  # here: `ytm-doctor mirror` never needs it
+
     fingerprints = set(fx.option("fingerprint") or ())
     if any(f.fingerprint in fingerprints for f in findings):
         return True

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from ytm_doctor import __version__, commands, fixing, schedule
+from ytm_doctor import __version__
 from ytm_doctor.config import (
     CONFIG_ENV,
     DEFAULT_CONFIG_NAME,
@@ -47,7 +47,7 @@ COMMANDS = {
 STANDALONE = {"demo"}
 # Commands no plugin hook concerns: they skip loading every plugin module (the mirror runs
 # every few minutes, within 5 % of a plain rsync: SPEC §9).
-WITHOUT_PLUGINS = {"mirror", "store"}
+WITHOUT_PLUGINS = {"mirror"}
 # Commands that need a usable workspace (the others only read the rule catalogue).
 NEED_VALID_CONFIG = {"scan", "fix", "apply", "undo", "store"}
 
@@ -310,6 +310,8 @@ def build_parser(command: str, pm=None) -> Parser:
         )
         group.add_argument("--json", action="store_true", help="the run log as JSON on stdout")
     elif command == "schedule":
+        from ytm_doctor import schedule
+
         schedule.add_arguments(parser)
     elif command == "store":
         from ytm_doctor.store_command import add_options
@@ -370,6 +372,8 @@ def _value_options() -> set[str]:
 
 def split_command(argv: list[str]) -> tuple[str, list[str]]:
     """The command (first bare word naming one, options may come before it) and the rest."""
+    if argv and argv[0] in COMMANDS:
+        return argv[0], argv[1:]  # the common case, without building every parser
     value_options = _value_options()
     skip = False
     for i, token in enumerate(argv):
@@ -391,11 +395,9 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
 
 def run(argv: list[str]) -> int:
     command, rest = split_command(argv)
-    if command in STANDALONE:
-        return commands.demo(build_parser(command).parse_args(rest))
-
     if command == "store":
-        # Copies one file or an episode: no plugin hook concerns it (SPEC §9: store's timing).
+        # Copies one file or an episode: no plugin hook concerns it, so no plugin is loaded
+        # (SPEC §9 times store against cp + sha256sum).
         from ytm_doctor.store_command import store_command
 
         options = build_parser(command).parse_args(rest)
@@ -405,6 +407,11 @@ def run(argv: list[str]) -> int:
 
         options = build_parser(command).parse_args(rest)
         return mirror_command(load_config(options), argv)
+    # Imported here, not at the top: the mirror above needs none of them (SPEC §9's 5 %).
+    from ytm_doctor import commands, fixing, schedule
+
+    if command in STANDALONE:
+        return commands.demo(build_parser(command).parse_args(rest))
 
     wants_help = any(a in ("-h", "--help") for a in rest)
     try:

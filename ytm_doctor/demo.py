@@ -231,6 +231,7 @@ def build_demo(dest: Path, *, force: bool = False) -> DemoInfo:
     _plant_ytm201(demo)
     _plant_ytm202(demo)
     _plant_ytm203(demo)
+    _plant_ytm801(demo)
     _plant_ytm301(demo)
     _plant_ytm302(demo)
     _plant_ytm303(demo)
@@ -806,6 +807,17 @@ def _plant_ytm202(demo: _Demo) -> None:
     demo.expected_dangling.append(demo.rel(link))  # absolute and dangling here: a finding
     demo.instances["YTM202"] = (
         f"share/ytm_workspaces/video/input/CH02/_shared_bgm -> {HOST_ALIAS}/asset_vault/bgm"
+    )
+
+
+def _plant_ytm801(demo: _Demo) -> None:
+    """thumbnail-missing: a variant listed in projects.json whose image was never generated
+    (seed 002, 2026-01-25: CH02 thumbnails missing, the UI full of broken images)."""
+    image = demo.workspace / "thumbnails" / "assets" / "CH02" / "012" / "v2" / "00_thumb.png"
+    image.unlink()
+    demo.instances["YTM801"] = (
+        "workspaces/thumbnails/projects.json lists CH02-012 variant v2, whose "
+        "thumbnails/assets/CH02/012/v2/00_thumb.png was never generated"
     )
 
 

@@ -1,16 +1,20 @@
 """The Hot → Vault mirror (SPEC §6.3, seeds 001 Step C and 002), driving the real rsync.
 
-`ytm-doctor mirror` copies `<workspace_root>/` to `<vault_workspaces_root>/` with one rsync:
+`ytm-doctor mirror` copies `<workspace_root>/` to `<vault_workspaces_root>/`:
 
-- delete-sync by default (`--no-delete`: copy only), refused without a valid Vault sentinel;
+- delete-sync by default (`--delete-after`: nothing is deleted before everything was sent;
+  `--no-delete`: copy only), refused without a valid Vault sentinel (YTM201's condition);
 - the sentinel is neither sent nor deleted; `mirror.exclude` (planning/: the SoT lives on the
-  Vault) is neither sent nor deleted; `mirror.protected` (scripts/, thumbnails/assets/,
-  video/runs/) are sent but never deleted on the Vault (`P /x` and `P /x/***`: a bare `P /x/`
-  protects the directory but not the files in it);
-- video/input: only real directories (and files) of Hot are sent, each kept in step with
-  deletions inside it; a Hot link there is not sent, and whatever the Vault has at that name
-  (its portable link) or has only there, is kept (seed 002). A Hot directory where the Vault
-  has a link is skipped, so no link is ever replaced or written through;
+  Vault) is neither sent nor deleted;
+- `mirror.protected` (scripts/, thumbnails/assets/, video/runs/) is sent but never deleted on
+  the Vault. With delete-sync that is two rsync passes: the deleting one excludes them, a
+  second one sends only them and deletes nothing. (In one pass it would take `P /x` and
+  `P /x/***` — a bare `P /x/` protects the directory, not the files in it — and rsync would
+  list every file under video/runs on the Vault only to find it protected.);
+- video/input: Hot's real dirs and files one and two levels down are sent, and inside them the
+  mirror is a mirror; Hot's links there are not sent, nothing the Vault has at those two levels
+  is deleted (its portable links, what the Lenovo side added), and a Hot dir where the Vault
+  has a link is skipped, so no link is replaced or written through (seed 002);
 - links that lead outside the workspace (absolute ones, such as a run's capcut_draft pointing
   at the Mac's local draft) are not copied (`--safe-links`): they would dangle on every other
   host, which is how host-specific links got into the Vault before (seed 002, 2026-01-25);
@@ -182,17 +186,19 @@ def share_refusal(paths: Paths, require_mount: bool, *, ensure_dirs: bool = Fals
     missing ytm_workspaces/ is not a reason: it is about to be created."""
     state = share_state(paths, require_mount)
     if not state.mounted:
+        what = {"stub": "a stub (README_MOUNTPOINT.txt)", "missing": "missing"}
         return (
-            f"the share {paths.share_root} is {state.status}: the mirror waits for the share "
-            "to be mounted (ytm-doctor explain YTM101); nothing was written"
+            f"the share {paths.share_root} is {what.get(state.status, 'not mounted')}: the "
+            "mirror waits for the share to be mounted (ytm-doctor explain YTM101); nothing "
+            "was written"
         )
-    problems = list(state.problems)
-    if ensure_dirs:
-        problems = [p for p in problems if p != f"{paths.vault_workspaces_root.name}/ is missing"]
+    missing_vault = f"{paths.vault_workspaces_root.name}/ is missing"
+    problems = [p for p in state.problems if not (ensure_dirs and p == missing_vault)]
     if problems:
+        hint = " or add --ensure-dirs" if missing_vault in problems else ""
         return (
             f"the share is degraded ({'; '.join(problems)}): the mirror waits until it is "
-            "usable (ytm-doctor explain YTM102); nothing was written"
+            f"usable (ytm-doctor explain YTM102{hint}); nothing was written"
         )
     return None
 
@@ -216,10 +222,11 @@ def delete_refusal(paths: Paths) -> str | None:
     found = sentinel_problem(paths)
     if found is None:
         return None
-    return (
-        f"{found[1]}: delete-sync refused (add --bootstrap-dest to write it, or --no-delete to "
-        "copy only; ytm-doctor explain YTM201)"
-    )
+    if found[0] == "wrong-namespace":
+        how = "is this the right share, and the right shared_storage.namespace?"
+    else:
+        how = "add --bootstrap-dest to write it, or --no-delete to copy only;"
+    return f"{found[1]}: delete-sync refused ({how} ytm-doctor explain YTM201)"
 
 
 # -- the filter rules ------------------------------------------------------------------------
@@ -227,11 +234,13 @@ def delete_refusal(paths: Paths) -> str | None:
 
 def _pattern(rel: str, suffix: str = "") -> str:
     """An anchored rsync pattern matching exactly `rel` (then `suffix`). rsync reads `\\` as an
-    escape only in patterns with a wildcard, so names are escaped only then."""
+    escape only in patterns with a wildcard, so names are escaped only then; a line break (which
+    a rule cannot hold) is matched by `?`."""
     raw = "/" + rel + suffix
-    if not any(c in raw for c in "*?["):
+    if not any(c in raw for c in "*?[\n\r"):
         return raw
-    return "/" + "".join("\\" + c if c in "\\*?[" else c for c in rel) + suffix
+    escaped = "".join("\\" + c if c in "\\*?[" else c for c in rel)
+    return "/" + escaped.replace("\n", "?").replace("\r", "?") + suffix
 
 
 @dataclass
@@ -239,8 +248,8 @@ class InputPlan:
     """How video/input is mirrored: rsync rules, and what was sent, kept or skipped."""
 
     rules: list[str] = field(default_factory=list)
-    synced: list[str] = field(default_factory=list)
-    links_kept: list[str] = field(default_factory=list)  # Hot links not sent
+    synced: int = 0  # real dirs and files one or two levels down, sent
+    links_kept: list[str] = field(default_factory=list)  # Hot links, not sent
     skipped: list[dict[str, str]] = field(default_factory=list)  # {path, why}
 
 
@@ -252,9 +261,16 @@ def _entries(path: str) -> list[os.DirEntry]:
         return []
 
 
+def _link_names(path: str) -> set[str]:
+    """Names of the links directly in `path` (one listing: on the share, one round trip)."""
+    return {e.name for e in _entries(path) if e.is_symlink()}
+
+
 def plan_input(workspace: str, vault: str) -> InputPlan:
-    """The rules for video/input (seed 002): its real dirs one level under each channel dir are
-    sent and kept in step; links, and everything the Vault has there on its own, are left."""
+    """The rules for video/input (seed 002). Hot's real dirs (and files) one and two levels down
+    are sent, and inside them the mirror is a mirror. Hot's links there are not sent; whatever
+    the Vault has at those two levels is never deleted (its portable links, what the Lenovo side
+    added, inputs Hot has dropped) and a Vault link is never replaced by a Hot dir."""
     plan = InputPlan()
     keep_all = f"- {_pattern(INPUT_DIR)}"
     hot = os.path.join(workspace, INPUT_DIR)
@@ -269,55 +285,69 @@ def plan_input(workspace: str, vault: str) -> InputPlan:
             plan.rules.append(keep_all)
             return plan
 
-    def vault_link(rel: str) -> bool:
-        if os.path.islink(os.path.join(vault, rel)):
+    def leave(rel: str, entry: os.DirEntry, vault_links: set[str]) -> bool:
+        """Exclude `rel` (an exclude also protects it on the Vault) when it must not be sent."""
+        if entry.is_symlink():
+            plan.links_kept.append(rel)
+        elif entry.name in vault_links:
             plan.skipped.append({"path": rel, "why": "a link on the Vault; not replaced"})
-            return True
-        return False
+        else:
+            return False
+        plan.rules.append(f"- {_pattern(rel)}")
+        return True
 
+    top_links = _link_names(os.path.join(vault, INPUT_DIR))
     for top in _entries(hot):
         rel = f"{INPUT_DIR}/{top.name}"
-        if "\n" in top.name or "\r" in top.name:
-            plan.skipped.append({"path": rel, "why": "a line break in its name"})
-        elif top.is_symlink():
-            plan.links_kept.append(rel)
-        elif top.is_dir(follow_symlinks=False):
-            if vault_link(rel):
-                continue
-            plan.rules.append(f"+ {_pattern(rel, '/')}")
-            for child in _entries(top.path):
-                crel = f"{rel}/{child.name}"
-                if "\n" in child.name or "\r" in child.name:
-                    plan.skipped.append({"path": crel, "why": "a line break in its name"})
-                elif child.is_symlink():
-                    plan.links_kept.append(crel)
-                elif vault_link(crel):
-                    continue
-                elif child.is_dir(follow_symlinks=False):
-                    plan.rules.append(f"+ {_pattern(crel, '/***')}")
-                    plan.synced.append(crel)
-                elif child.is_file(follow_symlinks=False):
-                    plan.rules.append(f"+ {_pattern(crel)}")
-                    plan.synced.append(crel)
-        elif top.is_file(follow_symlinks=False) and not vault_link(rel):
-            plan.rules.append(f"+ {_pattern(rel)}")
-            plan.synced.append(rel)
-    # Everything else two levels down is neither sent nor deleted (an exclude protects too).
-    plan.rules += [f"- /{INPUT_DIR}/*/*", f"- /{INPUT_DIR}/*"]
+        if leave(rel, top, top_links):
+            continue
+        plan.synced += 1
+        if not top.is_dir(follow_symlinks=False):
+            continue
+        links = _link_names(os.path.join(vault, rel))
+        for child in _entries(top.path):
+            if not leave(f"{rel}/{child.name}", child, links):
+                plan.synced += 1
+    # Receiver-side only: nothing one or two levels down is ever deleted from the Vault.
+    plan.rules += [f"P /{INPUT_DIR}/*", f"P /{INPUT_DIR}/*/*"]
     return plan
 
 
-def filter_rules(settings: MirrorSettings, input_plan: InputPlan) -> list[str]:
-    """Every --filter rule, in rsync's first-match order."""
+@dataclass(frozen=True)
+class Pass:
+    """One rsync run of a mirror: its name, filter rules and whether it deletes."""
+
+    name: str
+    rules: list[str]
+    delete: bool
+
+
+def plan_passes(settings: MirrorSettings, input_plan: InputPlan, *, delete: bool) -> list[Pass]:
+    """The rsync runs of one mirror, each with its rules in rsync's first-match order.
+
+    With delete-sync, the protected subtrees get a pass of their own that never deletes: the
+    main pass excludes them (an exclude is neither sent nor deleted), so rsync does not list
+    every file of video/runs on the Vault only to find each one protected. Same result as
+    `P /video/runs/***` in one pass, and a run with nothing to do no slower than `rsync -a`."""
     sentinel = _pattern(SENTINEL_NAME)
-    rules = [f"P {sentinel}", f"- {sentinel}"]
+    common = [f"P {sentinel}", f"- {sentinel}"]
     # Live lock files (and their guards and temp files) belong to this host, not the Vault.
-    rules += [f"- /{REPORT_SUBDIR}/*.lock", f"- /{REPORT_SUBDIR}/.*.lock.*"]
+    common += [f"- /{REPORT_SUBDIR}/*.lock", f"- /{REPORT_SUBDIR}/.*.lock.*"]
     # No trailing slash: a link or file under that name is excluded (and kept) as well.
-    rules += [f"- {_pattern(rel)}" for rel in settings.exclude]
+    common += [f"- {_pattern(rel)}" for rel in settings.exclude]
+    if not delete or not settings.protected:
+        return [Pass("mirror", common + input_plan.rules, delete)]
+    main = common + [f"- {_pattern(rel)}" for rel in settings.protected] + input_plan.rules
+    includes: list[str] = []
     for rel in settings.protected:
-        rules += [f"P {_pattern(rel)}", f"P {_pattern(rel, '/***')}"]
-    return rules + input_plan.rules
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            rule = f"+ {_pattern('/'.join(parts[:depth]), '/')}"
+            if rule not in includes:
+                includes.append(rule)
+        includes.append(f"+ {_pattern(rel, '/***')}")
+    protected = common + input_plan.rules + includes + ["- *"]
+    return [Pass("mirror", main, True), Pass("protected", protected, False)]
 
 
 def rsync_argv(
@@ -330,6 +360,8 @@ def rsync_argv(
     delete: bool,
     dry_run: bool,
 ) -> list[str]:
+    """The command line of one pass. Without --delete the file list is still built in one go
+    (--no-inc-recursive), as --delete-after does: faster when there is little to send."""
     argv: list[str] = []
     nice = shutil.which("nice") if settings.nice else None
     if nice:
@@ -339,7 +371,12 @@ def rsync_argv(
     if dry_run:
         argv.append("--dry-run")
     if delete:
-        argv.append("--delete")
+        # After the transfer, not during it: a run cut short has deleted nothing yet, and
+        # rsync then lists the tree in one go, which makes a run with nothing to do as fast
+        # as a plain `rsync -a` (SPEC §9) instead of a third slower.
+        argv.append("--delete-after")
+    else:
+        argv.append("--no-inc-recursive")
     if settings.timeout_sec:
         argv.append(f"--timeout={settings.timeout_sec}")
     if settings.bwlimit_kbps:
@@ -368,9 +405,11 @@ class Changes:
         if len(self.samples[kind]) < SAMPLE:
             self.samples[kind].append(path)
 
-    @property
-    def total(self) -> int:
-        return self.creates + self.updates + self.deletes
+    def absorb(self, other: Changes) -> None:
+        for kind in self.samples:
+            setattr(self, kind, getattr(self, kind) + getattr(other, kind))
+            room = SAMPLE - len(self.samples[kind])
+            self.samples[kind] += other.samples[kind][:room]
 
     def counts(self) -> dict[str, int]:
         return {"creates": self.creates, "updates": self.updates, "deletes": self.deletes}
@@ -404,11 +443,13 @@ def run_rsync(argv: list[str], on_start=None) -> RsyncRun:
     changes = Changes()
     messages: list[str] = []
     counted = [0]
+    guard = threading.Lock()  # stderr is read by a thread, stray stdout lines by this one
 
     def keep(line: str) -> None:
-        counted[0] += 1
-        if len(messages) < MAX_MESSAGES:
-            messages.append(line)
+        with guard:
+            counted[0] += 1
+            if len(messages) < MAX_MESSAGES:
+                messages.append(line)
 
     proc = subprocess.Popen(
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -586,52 +627,73 @@ def mirror_once(
     ws = os.fspath(paths.workspace_root)
     vault = os.fspath(paths.vault_workspaces_root)
     input_plan = plan_input(ws, vault)
-    rules = filter_rules(settings, input_plan)
-    argv = rsync_argv(rsync, settings, rules, ws, vault, delete=delete, dry_run=dry_run)
+    passes = plan_passes(settings, input_plan, delete=delete)
+    argvs = [
+        rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, dry_run=dry_run)
+        for one in passes
+    ]
     record = _base_record(paths, run=not dry_run, delete=delete, started=started)
     record.update(
         run_id=run_id,
         rsync={"bin": rsync.path, "version": rsync.version},
-        nice=settings.nice if argv[0] != rsync.path else None,
+        nice=settings.nice if argvs[0][0] != rsync.path else None,
         timeout_sec=settings.timeout_sec or None,
         bwlimit_kbps=settings.bwlimit_kbps or None,
         whole_file=settings.whole_file,
         protected=[f"{p}/" for p in settings.protected] + [SENTINEL_NAME],
         excluded=[f"{p}/" for p in settings.exclude],
         video_input={
-            "synced": len(input_plan.synced),
-            "links_kept": input_plan.links_kept,
+            "synced": input_plan.synced,
+            "links_kept": input_plan.links_kept[:200],
+            "links_kept_total": len(input_plan.links_kept),
             "skipped": input_plan.skipped,
         },
-        argv=_portable_argv(argv, paths),
+        argv=_portable_argv(argvs[0], paths),
+        passes=[
+            {"name": one.name, "delete": one.delete, "argv": _portable_argv(argv, paths)}
+            for one, argv in zip(passes, argvs, strict=True)
+        ],
     )
-    status, result = "interrupted", None
+    status, returncode, done = "interrupted", None, []
     try:
         with _sigterm_interrupts():
-            result = run_rsync(argv, on_start=lock.record_child if lock else None)
+            for argv, info in zip(argvs, record["passes"], strict=True):
+                result = run_rsync(argv, on_start=lock.record_child if lock else None)
+                info.update(returncode=result.returncode, seconds=round(result.duration, 3))
+                done.append(result)
+                if result.returncode not in (0, 23, 24):
+                    break  # rsync cannot work (timeout, Vault gone): no second pass to wait for
     except OSError as exc:
         status = "failed"
-        record["error"] = f"cannot run {argv[0]}: {exc.strerror or exc}"
+        record["error"] = f"cannot run {argvs[0][0]}: {exc.strerror or exc}"
     else:
-        status = _status(result.returncode)
+        returncode = next((r.returncode for r in done if r.returncode != 0), 0)
+        status = _status(returncode)
     finally:
         finished = utc_now()
         record.update(finished_at=_iso(finished), status=status)
         record["duration_sec"] = round((finished - started).total_seconds(), 3)
-        if result is not None:
-            rc = result.returncode
-            record.update(
-                ok=status in ("ok", "partial-vanished"),
-                returncode=rc,
-                result={"returncode": rc, "meaning": RSYNC_EXIT.get(rc or 0, "success")},
-                counts=result.changes.counts(),
-                samples=result.changes.samples,
-                stderr=result.messages,
-                stderr_lines=result.messages_total,
-                rsync_seconds=round(result.duration, 3),
-            )
-            if lock is not None and lock.lost.is_set():
-                record["lock_lost"] = True
+        changes, messages = Changes(), []
+        for result in done:
+            changes.absorb(result.changes)
+            messages += result.messages
+        record.update(
+            ok=status in ("ok", "partial-vanished"),
+            returncode=returncode,
+            result={
+                "returncode": returncode,
+                "meaning": RSYNC_EXIT.get(returncode or 0, "success"),
+            },
+            counts=changes.counts(),
+            samples=changes.samples,
+            stderr=messages[:MAX_MESSAGES],
+            stderr_lines=sum(r.messages_total for r in done),
+            rsync_seconds=round(sum(r.duration for r in done), 3),
+        )
+        if returncode is None:
+            record["result"]["meaning"] = None
+        if lock is not None and lock.lost.is_set():
+            record["lock_lost"] = True
         log = write_log(paths, record, started)
     return MirrorOutcome(run=not dry_run, delete=delete, status=status, record=record, log=log)
 

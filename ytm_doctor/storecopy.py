@@ -121,28 +121,40 @@ def sha256_of(path: str, chunk: int = CHUNK) -> tuple[str, FileSig]:
 def _hash_fd(fd: int, chunk: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
-    while data := os.read(fd, chunk):
-        digest.update(data)
-        size += len(data)
+    buffer = memoryview(bytearray(chunk))
+    while n := _readinto(fd, buffer):
+        digest.update(buffer[:n])
+        size += n
     return digest.hexdigest(), size
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+def _readinto(fd: int, buffer: memoryview, offset: int | None = None) -> int:
+    """Read into a buffer that is reused: allocating a fresh one per chunk would make the
+    kernel fault in and zero a gigabyte of memory for a gigabyte copied."""
+    if offset is None:
+        return os.readv(fd, [buffer])
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [buffer], offset)
+    data = os.pread(fd, len(buffer), offset)  # macOS before 11 has no preadv
+    buffer[: len(data)] = data
+    return len(data)
 
 
-def _reread(fd: int, offset: int, size: int, digest: Any) -> int:
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _reread(fd: int, offset: int, size: int, digest: Any, buffer: memoryview) -> int:
     """Hash `size` bytes of the copy from `offset` as the filesystem returns them now."""
     done = 0
     while done < size:
-        data = os.pread(fd, min(size - done, CHUNK), offset + done)
-        if not data:
+        n = _readinto(fd, buffer[: size - done], offset + done)
+        if not n:
             break
-        digest.update(data)
-        done += len(data)
+        digest.update(buffer[:n])
+        done += n
     if _FADV_DONTNEED is not None:
         # Checked: let the kernel start writing this range to disk now, so that the fsync at
         # the end has little left to wait for (Linux; a hint other systems may ignore).
@@ -157,30 +169,38 @@ def _copy_hash_verify(
     """One pass over the source: each chunk is hashed here while a thread writes it, and a
     second thread re-reads the chunk written before it from the copy and hashes that. All three
     release the GIL, so on two cores the copy and its verification cost about one hashing of
-    the file. Returns (source sha256, bytes read, copy sha256, bytes re-read)."""
+    the file. Three buffers are reused throughout: two for the source (one being written while
+    the next is read) and one for the re-read. Returns (source sha256, bytes read, copy sha256,
+    bytes re-read)."""
     source = hashlib.sha256()
     copy = hashlib.sha256()
     size = reread = 0
+    buffers = [memoryview(bytearray(chunk)) for _ in range(2)]
+    check_buffer = memoryview(bytearray(chunk))
     with ThreadPoolExecutor(2, thread_name_prefix="ytm-store") as pool:
         writing = checking = None
         previous: tuple[int, int] | None = None  # (offset, length) written, not yet re-read
-        while data := os.read(fd_in, chunk):
+        turn = 0
+        while n := _readinto(fd_in, buffers[turn]):
+            data = buffers[turn][:n]
             if writing is not None:
-                writing.result()
+                writing.result()  # the other buffer is free again
             if checking is not None:
                 reread += checking.result()
             if previous is not None:
-                checking = pool.submit(_reread, fd_check, *previous, copy)
+                checking = pool.submit(_reread, fd_check, *previous, copy, check_buffer)
             writing = pool.submit(_write_all, fd_out, data)
             source.update(data)
-            previous = (size, len(data))
-            size += len(data)
+            previous = (size, n)
+            size += n
+            # The next read fills the other buffer, whose write was waited for above.
+            turn = 1 - turn
         if writing is not None:
             writing.result()
         if checking is not None:
             reread += checking.result()
         if previous is not None:
-            reread += _reread(fd_check, *previous, copy)
+            reread += _reread(fd_check, *previous, copy, check_buffer)
     if os.pread(fd_check, 1, size):
         reread += 1  # the copy is longer than what was written
     return source.hexdigest(), size, copy.hexdigest(), reread

@@ -149,14 +149,19 @@ def test_vault_sentinel_and_planning_sot(demo: DemoInfo) -> None:
         assert {r["進捗"] for r in rows} <= {"投稿済み", "凍結", "台本作成中", "未着手"}
 
 
-def test_thumbnails_reference_existing_pngs(demo: DemoInfo) -> None:
+def test_thumbnails_reference_existing_pngs_but_the_planted_one(demo: DemoInfo) -> None:
     thumbs = demo.dest / "workspaces" / "thumbnails"
     projects = json.loads((thumbs / "projects.json").read_text(encoding="utf-8"))["projects"]
     assert projects
+    missing = []
     for project in projects:
         for variant in project["variants"]:
             image = thumbs / "assets" / variant["image_path"]
+            if not image.exists():
+                missing.append(variant["image_path"])
+                continue
             assert image.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), image
+    assert missing == ["CH02/012/v2/00_thumb.png"]  # YTM801's instance, and only that
 
 
 def test_offline_share_is_a_stub_linking_to_a_local_outbox(demo: DemoInfo) -> None:

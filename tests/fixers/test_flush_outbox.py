@@ -116,9 +116,7 @@ def test_share_back_then_flush_leaves_shared_manifests_and_an_empty_outbox(store
     assert "the outbox is empty: nothing to flush" in again.out
 
 
-def test_a_flush_interrupted_half_way_and_rerun_ends_in_the_same_state(
-    stored_offline, monkeypatch
-):
+def test_a_flush_interrupted_half_way_and_rerun_ends_in_the_same_state(stored_offline, monkeypatch):
     from ytm_doctor import store_ops
 
     share_back(stored_offline)

@@ -343,9 +343,18 @@ def test_the_run_log_is_portable_and_records_the_rsync_settings(hv, monkeypatch)
     log = hv.last_log()
     argv = log["argv"]
     assert argv[1:3] == ["-n", "7"] and argv[3] == hv.fake_rsync()
-    assert {"--timeout=45", "--bwlimit=20000", "--delete"} <= set(argv)
+    assert {"--timeout=45", "--bwlimit=20000", "--delete-after"} <= set(argv)
     assert "--whole-file" not in argv
-    assert "--filter=P /scripts/***" in argv and "--filter=- /planning" in argv
+    assert "--filter=- /planning" in argv and "--filter=P /video/input/*/*" in argv
+    # The protected subtrees: left out of the deleting pass, sent by one that never deletes.
+    main, protected = log["passes"]
+    assert main["argv"] == argv and main["delete"] is True and main["returncode"] == 0
+    assert "--filter=- /scripts" in argv and "--filter=- /video/runs" in argv
+    assert protected["delete"] is False and protected["returncode"] == 0
+    assert not {"--delete", "--delete-after"} & set(protected["argv"])
+    assert {"--filter=+ /scripts/***", "--filter=+ /video/", "--filter=- *"} <= set(
+        protected["argv"]
+    )
     assert argv[-2:] == ["$WORKSPACE_ROOT/", "$VAULT_WORKSPACES_ROOT/"]
     assert str(hv.world.share) not in json.dumps(log)  # never a path through the share mount
     # rsync really ran 7 steps nicer than this test.
@@ -365,7 +374,7 @@ def test_an_offline_share_is_refused_and_nothing_is_written_to_it(hv) -> None:
     share_before = hv.tree(hv.world.share)
     for args in ((), ("--run",), ("--run", "--bootstrap-dest", "--ensure-dirs")):
         result = hv.mirror(*args, expect=4)
-        assert len(result.err_lines) == 1 and "is stub" in result.err, result.err
+        assert len(result.err_lines) == 1 and "is a stub" in result.err, result.err
         assert hv.tree(hv.world.share) == share_before
     assert hv.last_log()["status"] == "refused"
 
@@ -505,7 +514,7 @@ def test_fix_runs_the_mirror_for_a_failed_last_run(hv, cli, monkeypatch) -> None
 
 
 def test_two_mirrors_at_once_one_runs_the_other_exits_cleanly(hv) -> None:
-    env = {"YTM_RSYNC_BIN": hv.fake_rsync(), "FAKE_RSYNC_SLEEP": "3"}
+    env = {"YTM_RSYNC_BIN": hv.fake_rsync(), "FAKE_RSYNC_SLEEP": "2"}
     lock = hv.world.report_dir / "mirror.lock"
     logs_before = hv.logs()
     first = spawn_mirror("--run", env=env)

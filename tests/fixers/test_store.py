@@ -315,8 +315,8 @@ def test_a_copy_killed_mid_way_leaves_no_final_file_and_a_rerun_completes(episod
         [sys.executable, "-m", "ytm_doctor.cli", "store", "--src", video, "--run"],
         cwd=episode.root,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     temps: list[Path] = []
     deadline = time.monotonic() + 60
@@ -325,8 +325,8 @@ def test_a_copy_killed_mid_way_leaves_no_final_file_and_a_rerun_completes(episod
             temps = [p for p in dest.parent.iterdir() if TEMP_MARK in p.name]
         time.sleep(0.001)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert temps, "the copy finished before it could be killed"
+    output = proc.communicate()[0].decode(errors="replace")
+    assert temps, f"the copy finished before it could be killed: {output}"
     assert proc.returncode == -signal.SIGKILL
     assert not os.path.lexists(dest)  # nothing under the final name
     assert not manifests(episode.root / BASE, "remotion_mp4")
@@ -390,3 +390,38 @@ def test_only_temp_files_of_dead_processes_of_this_host_are_cleaned(tmp_path):
     storecopy.copy_verified(str(src), str(dest))
     assert not dead.exists() and alive.exists() and other.exists()
     assert dest.read_bytes() == b"final cut"
+
+
+# -- the store fixer through saved plans (SPEC §6.1) -------------------------------------------
+
+
+def test_a_saved_store_plan_applies_and_refuses_when_stale_or_escaping(episode):
+    plan = episode.save_plan("YTM705")
+    before = episode.user_tree()
+    result = episode.apply(plan, "--json")
+    assert result.code == 0, result.out + result.err
+    assert {r["status"] for r in result.json()["results"]} == {"applied"}
+    stored = episode.root / BASE / "audio_final/CH02/012/CH02-012.wav"
+    assert sha(stored) == sha(episode.root / WAV)
+    episode.undo(result.json()["run_id"])
+    assert episode.user_tree() == before
+
+    def edit_script_and_audio() -> None:
+        episode.write(SCRIPT, "# 台本 (edited after the plan)\n")
+        episode.write(WAV, b"RIFF" + os.urandom(300_000))
+
+    episode.assert_stale_refused("YTM705", edit_script_and_audio)
+    (episode.root / SCRIPT).unlink()  # one fix left (the audio): the helper tampers with it
+    episode.assert_plan_escapes_refused("YTM705")
+
+
+@pytest.mark.parametrize("size", [1, 4095, 4096, 4097, 3 * 4096, 3 * 4096 + 7])
+def test_the_copy_is_exact_at_every_chunk_boundary(tmp_path, size):
+    from ytm_doctor import storecopy
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(size))
+    dest = tmp_path / "dest.bin"
+    copied = storecopy.copy_verified(str(src), str(dest), chunk=4096)
+    assert dest.read_bytes() == src.read_bytes()
+    assert (copied.size, copied.sha256) == (size, sha(src))

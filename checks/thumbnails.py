@@ -1,0 +1,103 @@
+"""YTM801 thumbnail-missing: thumbnails/projects.json names an image that is not on disk
+(seed 002, 2026-01-25: missing CH02 thumbnails left the UI full of broken images).
+
+One small read of projects.json and one existence test per variant, after the walk; no walk of
+thumbnails/assets/ of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ytm_doctor.context import Context
+from ytm_doctor.model import Check, Finding, Rule, Severity
+from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.workspace import CHANNEL_RE, normalize_video
+
+PROJECTS = "thumbnails/projects.json"
+ASSETS = "thumbnails/assets"
+
+RULE = Rule(
+    code="YTM801",
+    name="thumbnail-missing",
+    severity=Severity.WARNING,
+    summary="thumbnails/projects.json references an image that does not exist",
+    tags=("thumbnails", "workspace"),
+    fixer="placeholder-thumbnail",
+)
+
+
+def _projects(path: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The project entries, or the reason projects.json cannot be used."""
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+    except FileNotFoundError:
+        return [], None  # no thumbnails pipeline here: nothing to check
+    except (OSError, ValueError) as exc:
+        return [], f"cannot be read as JSON ({exc.__class__.__name__}: {exc})"
+    projects = data.get("projects") if isinstance(data, dict) else None
+    if not isinstance(projects, list):
+        return [], 'has no "projects" list'
+    return [p for p in projects if isinstance(p, dict)], None
+
+
+class ThumbnailMissing(Check):
+    rule = RULE
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        ws = os.fspath(ctx.paths.workspace_root)
+        projects, problem = _projects(os.path.join(ws, PROJECTS))
+        if problem:
+            return [
+                RULE.finding(
+                    f"{PROJECTS} {problem}: the UI cannot show any thumbnail",
+                    root="workspace",
+                    path=PROJECTS,
+                    abs_path=os.path.join(ws, PROJECTS),
+                    details={"problem": problem},
+                    unfixable="repair projects.json by hand (the thumbnails pipeline writes it)",
+                )
+            ]
+        findings = []
+        for project in projects:
+            channel = str(project.get("channel") or "")
+            video = normalize_video(str(project.get("video") or ""))
+            selected = project.get("selected_variant_id")
+            for variant in project.get("variants") or []:
+                if not isinstance(variant, dict) or not isinstance(variant.get("image_path"), str):
+                    continue
+                image = variant["image_path"].lstrip("/")
+                parts = image.split("/")
+                if not image or ".." in parts:
+                    continue  # not a path inside thumbnails/assets/: nothing to look for
+                rel = f"{ASSETS}/{image}"
+                abs_path = os.path.join(ws, *rel.split("/"))
+                if os.path.lexists(abs_path) and os.path.exists(abs_path):
+                    continue
+                is_selected = variant.get("id") == selected
+                findings.append(
+                    RULE.finding(
+                        f"{'selected ' if is_selected else ''}thumbnail variant "
+                        f"{variant.get('id')!s} names {rel}, which does not exist",
+                        root="workspace",
+                        path=rel,
+                        abs_path=abs_path,
+                        channel=channel if CHANNEL_RE.fullmatch(channel) else None,
+                        video=video,
+                        details={
+                            "image_path": image,
+                            "variant": variant.get("id"),
+                            "selected": is_selected,
+                            "dangling_link": os.path.islink(abs_path),
+                        },
+                    )
+                )
+        return findings
+
+
+@hookimpl
+def ytm_doctor_collect_checks():
+    return [ThumbnailMissing()]
