@@ -481,9 +481,7 @@ def test_copy_manifest_reaches_the_inverse_through_the_done_line(w: World):
     assert lines[1]["inverse"]["manifest"] is None  # unknown until the copy is done
     [entry] = read_journal(ex.ctx.paths.report_dir, "RUN1").entries
     content = (w.share / "asset_vault" / "bgm" / "a.mp3").read_bytes()
-    assert entry.inverse["manifest"] == [
-        ["a.mp3", "file", 4, hashlib.sha256(content).hexdigest()]
-    ]
+    assert entry.inverse["manifest"] == [["a.mp3", "file", 4, hashlib.sha256(content).hexdigest()]]
 
 
 @pytest.mark.parametrize("run_id", ["../x", "a/b", ".hidden"])
