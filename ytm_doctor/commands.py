@@ -234,4 +234,5 @@ def demo(options: argparse.Namespace) -> int:
     print("\nscan it:")
     print(f"  ytm-doctor --config {info.config}")
     print(f"  ytm-doctor --config {info.offline_config}   # the same Mac while the share is down")
+    print(f"  ytm-doctor --config {info.gateway_config}   # a host that mounted the wrong export")
     return ExitCode.OK

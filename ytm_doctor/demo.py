@@ -34,6 +34,7 @@ from ytm_doctor.paths import SENTINEL_NAME, STUB_MARKER_NAME
 MARKER_NAME = ".ytm_doctor_demo"
 CONFIG_NAME = "ytm-doctor.yaml"
 OFFLINE_CONFIG_NAME = "ytm-doctor.offline.yaml"
+GATEWAY_CONFIG_NAME = "ytm-doctor.gateway.yaml"
 NAMESPACE = "factory_commentary"
 HOST_ALIAS = "/srv/workspace/doraemon/workspace/lenovo_share"  # the Linux gateway's mount
 ENV_FILE = "ops/env/ytm.env"
@@ -49,6 +50,7 @@ class DemoInfo:
     dest: Path
     config: Path
     offline_config: Path
+    gateway_config: Path
     instances: dict[str, str]  # rule code -> where its planted instance is
     # Links (relative to dest) that dangle by policy and are not findings, e.g. the draft link of
     # a Published episode whose CapCut draft was deleted after posting (SPEC §5).
@@ -236,15 +238,20 @@ def build_demo(dest: Path, *, force: bool = False) -> DemoInfo:
     _plant_ytm302(demo)
     _plant_ytm303(demo)
     _plant_ytm701(demo)
+    _plant_ytm702_705(demo)
     _plant_ytm703(demo)
     _plant_ytm704(demo)
     config = _write_config(demo, CONFIG_NAME, share="share", outbox="outbox")
     offline_config = _write_config(demo, OFFLINE_CONFIG_NAME, share="offline/share")
+    gateway_config = _write_config(
+        demo, GATEWAY_CONFIG_NAME, share="gateway/share", outbox="gateway/outbox"
+    )
     _write_readme(demo, config, offline_config)
     return DemoInfo(
         dest=dest,
         config=config,
         offline_config=offline_config,
+        gateway_config=gateway_config,
         instances=dict(sorted(demo.instances.items())),
         expected_dangling=sorted(demo.expected_dangling),
     )
@@ -634,12 +641,69 @@ def _plant_ytm101(demo: _Demo) -> None:
 
 
 def _plant_ytm102(demo: _Demo) -> None:
-    """share-degraded: the share is there but the store's base uploads/<namespace>/ is not."""
-    missing = demo.share / "uploads" / NAMESPACE
-    if missing.exists():  # nothing above creates it; this keeps the instance honest
-        shutil.rmtree(missing)
+    """share-degraded: the gateway view mounted the wrong export: ytm_workspaces/ and
+    asset_vault/ are there (the same Vault), but the store's base uploads/<namespace>/ is not."""
+    share = demo.dest / "gateway" / "share"
+    share.mkdir(parents=True)
+    for name in ("ytm_workspaces", "asset_vault"):
+        _symlink(share / name, demo.share / name)
     demo.instances["YTM102"] = (
-        f"share/uploads/{NAMESPACE}/ is missing: the share of {CONFIG_NAME} is degraded"
+        f"gateway/share has no uploads/{NAMESPACE}/: the share of {GATEWAY_CONFIG_NAME} is "
+        "degraded (the wrong export is mounted)"
+    )
+
+
+def _plant_ytm702_705(demo: _Demo) -> None:
+    """store-integrity and l1-not-stored: CH01-001 (published) had its audio stored last week;
+    the shared WAV has since been overwritten by a truncated copy (YTM702). The other published
+    episodes were never stored at all (YTM705)."""
+    ep = _episode("CH01-001")
+    base = demo.share / "uploads" / NAMESPACE
+    stamp, when = "20260118T090000Z", "2026-01-18T09:00:00Z"
+    entries = []
+    for ext in ("wav", "srt"):
+        src_rel = f"audio/final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
+        src = demo.workspace / src_rel
+        stored = f"audio_final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
+        copy = base / stored
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, copy)
+        data = copy.read_bytes()
+        entries.append(
+            {
+                "path": stored,
+                "source": {
+                    "root": "workspace",
+                    "path": src_rel,
+                    "size": src.stat().st_size,
+                    "mtime_ns": src.stat().st_mtime_ns,
+                },
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "mtime_ns": copy.stat().st_mtime_ns,
+            }
+        )
+    body = manifest.template(
+        kind="audio_final",
+        ident=ep.episode_id,
+        channel=ep.channel,
+        video=ep.video,
+        mode="shared",
+        namespace=NAMESPACE,
+        host="demo-mac",
+        created_at=when,
+        entries=entries,
+    )
+    rel = manifest.manifest_rel("audio_final", stamp, ep.episode_id)
+    _write_bytes(base / rel, manifest.dumps({**body, "verified_at": when}))
+    wav = base / entries[0]["path"]
+    wav.write_bytes(wav.read_bytes()[: len(wav.read_bytes()) // 2])  # a copy cut off half-way
+    demo.instances["YTM702"] = (
+        f"share/uploads/{NAMESPACE}/{entries[0]['path']} no longer matches its manifest "
+        "(truncated after it was stored)"
+    )
+    demo.instances["YTM705"] = (
+        f"published CH02-011, CH13-021 (and others) were never stored in share/uploads/{NAMESPACE}/"
     )
 
 

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+# libyaml's loader when the platform has it: it parses several times faster (start-up time).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 if TYPE_CHECKING:
     from ytm_doctor.model import Rule
 
@@ -19,7 +22,7 @@ def read_text(name: str) -> str:
 
 def policy() -> dict[str, Any]:
     """The policy defaults (ssot/policy.yaml)."""
-    return yaml.safe_load(read_text("policy.yaml"))
+    return yaml.load(read_text("policy.yaml"), Loader=SAFE_LOADER)
 
 
 def report_schema() -> dict[str, Any]:

@@ -181,7 +181,12 @@ def test_planted_instances(demo: DemoInfo) -> None:
     assert not (demo.dest / "ops" / "systemd" / "ytm-mirror.service").exists()  # YTM100
     assert not (demo.dest / "share" / "README_MOUNTPOINT.txt").exists()  # main share: no stub
     assert (demo.dest / "share" / "ytm_workspaces").is_dir()
-    assert not (demo.dest / "share" / "uploads" / "factory_commentary").exists()  # YTM102
+    assert (demo.dest / "share" / "uploads" / "factory_commentary").is_dir()  # the store's base
+    gateway = demo.dest / "gateway" / "share"
+    assert not (gateway / "uploads").exists()  # YTM102, in the gateway view
+    assert (gateway / "ytm_workspaces").resolve() == (
+        demo.dest / "share" / "ytm_workspaces"
+    ).resolve()
     unit = (demo.dest / "ops" / "systemd" / "factory_ui_hub.service").read_text(encoding="utf-8")
     assert f"YTM_PLANNING_ROOT={demo.dest / 'workspaces' / 'planning'}" in unit  # YTM601
     cache = demo.dest / "workspaces" / "planning" / "channels" / "CH01.csv"  # YTM602
