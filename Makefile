@@ -27,9 +27,11 @@ lint: $(BIN)/ytm-doctor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Side-by-side timings against find on a generated tree (see benchmarks/README in the script).
+# Side-by-side timings against find, cp + sha256sum and rsync (each script says how).
 bench: $(BIN)/ytm-doctor
 	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_mirror.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -45,9 +45,9 @@ COMMANDS = {
 }
 # Commands that need no configuration at all.
 STANDALONE = {"demo"}
-# Commands no plugin hook concerns: they skip loading every plugin module (the mirror runs
-# every few minutes, within 5 % of a plain rsync: SPEC §9).
-WITHOUT_PLUGINS = {"mirror"}
+# store and mirror build their plan straight from their arguments; no plugin hook concerns
+# them, so they skip loading plugin modules (they run often and are timed against cp and
+# rsync: SPEC §9).
 # Commands that need a usable workspace (the others only read the rule catalogue).
 NEED_VALID_CONFIG = {"scan", "fix", "apply", "undo", "store"}
 
@@ -396,13 +396,11 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
 def run(argv: list[str]) -> int:
     command, rest = split_command(argv)
     if command == "store":
-        # Copies one file or an episode: no plugin hook concerns it, so no plugin is loaded
-        # (SPEC §9 times store against cp + sha256sum).
         from ytm_doctor.store_command import store_command
 
         options = build_parser(command).parse_args(rest)
         return store_command(load_config(options), options, argv)
-    if command in WITHOUT_PLUGINS:
+    if command == "mirror":
         from ytm_doctor.mirror_command import mirror_command
 
         options = build_parser(command).parse_args(rest)
