@@ -24,10 +24,10 @@ from markupsafe import Markup
 
 from ytm_doctor import ssot_files
 from ytm_doctor.atomic import write_atomic
-from ytm_doctor.errors import UsageError
-from ytm_doctor.model import Severity, display
+from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.reports.minimarkdown import to_html
+from ytm_doctor.reports.output_path import check_output_path
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -332,15 +332,7 @@ def ytm_doctor_addoption(parser):
 
 @hookimpl
 def ytm_doctor_configure(config):
-    # Like --sarif and --junitxml: a path that cannot be written stops the scan before it starts.
-    path = config.getoption("html")
-    if path is None:
-        return
-    target = Path(path)
-    if not path or target.is_dir():
-        raise UsageError(f"--html {display(path)} is a directory")
-    if not target.parent.is_dir():
-        raise UsageError(f"--html {display(path)}: its directory does not exist")
+    check_output_path(config, "html")
 
 
 @hookimpl

@@ -15,10 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from ytm_doctor.atomic import write_atomic
-from ytm_doctor.errors import UsageError
 from ytm_doctor.model import Finding, Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import Report
+from ytm_doctor.reports.output_path import check_output_path, output_path
 from ytm_doctor.reports.terminal import plural
 
 # Characters XML 1.0 cannot carry even escaped (a file name may hold them).
@@ -116,11 +116,6 @@ def junit_tree(report: Report, failing: set[Severity]) -> ET.Element:
     return root
 
 
-def _target(config) -> Path | None:
-    value = config.getoption("junitxml")
-    return Path(value).absolute() if value else None
-
-
 class JUnitWriter:
     name = "junitxml"
 
@@ -146,16 +141,10 @@ def ytm_doctor_addoption(parser):
 
 @hookimpl
 def ytm_doctor_configure(config):
-    target = _target(config)
-    if target is None:
-        return
-    if target.is_dir():
-        raise UsageError(f"--junitxml {display(str(target))} is a directory")
-    if not target.parent.is_dir():
-        raise UsageError(f"--junitxml {display(str(target))}: its directory does not exist")
+    check_output_path(config, "junitxml")
 
 
 @hookimpl
 def ytm_doctor_collect_writers(config):
-    target = _target(config)
+    target = output_path(config, "junitxml")
     return [JUnitWriter(target)] if target is not None else []

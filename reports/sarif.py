@@ -21,10 +21,10 @@ from urllib.parse import quote
 from ytm_doctor import __version__, ssot_files
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.collect import collect_checks
-from ytm_doctor.errors import UsageError
 from ytm_doctor.model import Finding, Rule, Severity, display, json_safe
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import Report
+from ytm_doctor.reports.output_path import check_output_path, output_path
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "ytmDoctor/v1"
@@ -171,11 +171,6 @@ def _dir_uri(path: Path) -> str:
     return Path(path).absolute().as_uri().rstrip("/") + "/"
 
 
-def _target(config) -> Path | None:
-    value = config.getoption("sarif")
-    return Path(value).absolute() if value else None
-
-
 class SarifWriter:
     name = "sarif"
 
@@ -199,16 +194,10 @@ def ytm_doctor_addoption(parser):
 
 @hookimpl
 def ytm_doctor_configure(config):
-    target = _target(config)
-    if target is None:
-        return
-    if target.is_dir():
-        raise UsageError(f"--sarif {display(str(target))} is a directory")
-    if not target.parent.is_dir():
-        raise UsageError(f"--sarif {display(str(target))}: its directory does not exist")
+    check_output_path(config, "sarif")
 
 
 @hookimpl
 def ytm_doctor_collect_writers(config):
-    target = _target(config)
+    target = output_path(config, "sarif")
     return [SarifWriter(target)] if target is not None else []

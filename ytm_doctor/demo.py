@@ -665,24 +665,7 @@ def _plant_ytm702_705(demo: _Demo) -> None:
         src_rel = f"audio/final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
         src = demo.workspace / src_rel
         stored = f"audio_final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
-        copy = base / stored
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, copy)
-        data = copy.read_bytes()
-        entries.append(
-            {
-                "path": stored,
-                "source": {
-                    "root": "workspace",
-                    "path": src_rel,
-                    "size": src.stat().st_size,
-                    "mtime_ns": src.stat().st_mtime_ns,
-                },
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "mtime_ns": copy.stat().st_mtime_ns,
-            }
-        )
+        entries.append(_store_copy(src, src_rel, base, stored))
     body = manifest.template(
         kind="audio_final",
         ident=ep.episode_id,
@@ -981,22 +964,7 @@ def _plant_ytm701(demo: _Demo) -> None:
     src = demo.workspace / src_rel
     stored = f"scripts/{ep.channel}/{ep.video}/assembled_human.md"
     base = demo.dest / "outbox" / "uploads" / NAMESPACE
-    copy = base / stored
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src, copy)
-    data = copy.read_bytes()
-    entry = {
-        "path": stored,
-        "source": {
-            "root": "workspace",
-            "path": src_rel,
-            "size": src.stat().st_size,
-            "mtime_ns": src.stat().st_mtime_ns,
-        },
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "mtime_ns": copy.stat().st_mtime_ns,
-    }
+    entry = _store_copy(src, src_rel, base, stored)
     body = manifest.template(
         kind="scripts",
         ident=ep.episode_id,
@@ -1017,6 +985,26 @@ def _plant_ytm701(demo: _Demo) -> None:
 
 
 # --- small helpers -----------------------------------------------------------------------------
+
+
+def _store_copy(src: Path, src_rel: str, base: Path, stored: str) -> dict:
+    """Copy `src` to `base/stored` as `ytm-doctor store` would and return its manifest entry."""
+    copy = base / stored
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, copy)
+    data = copy.read_bytes()
+    return {
+        "path": stored,
+        "source": {
+            "root": "workspace",
+            "path": src_rel,
+            "size": src.stat().st_size,
+            "mtime_ns": src.stat().st_mtime_ns,
+        },
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "mtime_ns": copy.stat().st_mtime_ns,
+    }
 
 
 def _copy_files(src: Path, dst: Path) -> None:
