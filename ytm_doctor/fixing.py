@@ -218,7 +218,10 @@ def execute(config: Config, ctx: Context, plan: Plan, command: str, argv: list[s
         print_results(results)
         print(f"\nrun {run_id}: {results_line(results)}")
         print(f"journal: {journal.path}")
-        if any(r.status == "applied" for r in results):
+        undoable = [
+            a for r in results if r.status == "applied" for a in r.fix.actions if a.op != "rsync"
+        ]
+        if undoable:  # a mirror (rsync) alone cannot be undone: do not offer it
             print(f"undo:    ytm-doctor undo {run_id} --run")
     ok = all(r.status == "applied" for r in results)
     return ExitCode.OK if ok else ExitCode.VIOLATIONS
