@@ -14,7 +14,7 @@ from typing import Any
 
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.workspace import BACKUP_MARK, is_run_draft_link
+from ytm_doctor.workspace import BACKUP_MARK, episode_of, is_run_draft_link
 
 SENTINEL_MAX_BYTES = 1 << 20  # a sentinel is a few hundred bytes; anything huge is not one
 
@@ -168,6 +168,8 @@ class VaultAbsoluteSymlink(Check):
         if target is None or not os.path.isabs(target):
             return []
         plan = relativize_plan(ctx, entry.path, target)
+        # The Vault mirrors the workspace's layout, so --channel narrows these findings too.
+        channel, video = episode_of(entry.rel)
         unfixable = None
         if plan["share_relative"] is None:
             unfixable = (
@@ -190,6 +192,8 @@ class VaultAbsoluteSymlink(Check):
                 root=entry.root,
                 path=entry.rel,
                 abs_path=entry.path,
+                channel=channel,
+                video=video,
                 details=plan,
                 unfixable=unfixable,
             )

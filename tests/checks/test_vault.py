@@ -277,3 +277,16 @@ def test_without_ytm_workspaces_only_asset_vault_is_checked(world) -> None:
     report = scan(world)
     assert [f["path"] for f in found(report, "YTM203")] == ["asset_vault"]
     assert len(found(report, "YTM102")) == 1
+
+
+def test_absolute_link_findings_carry_the_channel_for_channel_scans(vault, cli):
+    """The Vault mirrors the workspace layout: `--channel CH01` narrows YTM202 findings too."""
+    link = vault / "video" / "input" / "CH01" / "bgm"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink("/Volumes/elsewhere/bgm", link)
+    other = vault / "video" / "input" / "CH02" / "bgm"
+    other.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink("/Volumes/elsewhere/bgm2", other)
+    result = cli("--select", "YTM202", "--channel", "CH01", "--json", "--no-save")
+    found = [(f["path"], f["channel"]) for f in result.json()["findings"]]
+    assert found == [("video/input/CH01/bgm", "CH01")]
