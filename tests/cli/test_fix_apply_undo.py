@@ -11,14 +11,13 @@ get right:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import stat
 from pathlib import Path
 
 import pytest
+from treehash import snapshot
 
 ALIAS = "/srv/x/lenovo_share"
 VAULT_LINK = "share/ytm_workspaces/video/input/CH01/bgm"
@@ -37,26 +36,6 @@ def _no_ytm_env(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def snapshot(root: Path, exclude: tuple[str, ...] = ()) -> dict[str, tuple]:
-    """Every dir, file (sha256) and link (target) under `root`, hidden ones included."""
-    out: dict[str, tuple] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
-            if any(rel == e or rel.startswith(e + os.sep) for e in exclude):
-                continue
-            st = os.lstat(full)
-            if stat.S_ISLNK(st.st_mode):
-                out[rel] = ("link", os.readlink(full))
-            elif stat.S_ISDIR(st.st_mode):
-                out[rel] = ("dir",)
-            else:
-                with open(full, "rb") as fh:
-                    out[rel] = ("file", hashlib.sha256(fh.read()).hexdigest())
-    return out
 
 
 def tree(world) -> dict[str, tuple]:

@@ -11,19 +11,18 @@ and runs the real command line in process (`ytm_doctor.cli.main`) against base/y
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from treehash import snapshot
 
 from ytm_doctor.cli import main
 
@@ -36,26 +35,6 @@ def _no_ytm_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("YTM_"):
             monkeypatch.delenv(name, raising=False)
-
-
-def snapshot(root: Path, exclude: tuple[str, ...] = ()) -> dict[str, tuple]:
-    """Every dir, file (sha256) and link (target) under `root`, hidden ones included."""
-    out: dict[str, tuple] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
-            if any(rel == e or rel.startswith(e + os.sep) for e in exclude):
-                continue
-            st_ = os.lstat(full)
-            if stat.S_ISLNK(st_.st_mode):
-                out[rel] = ("link", os.readlink(full))
-            elif stat.S_ISDIR(st_.st_mode):
-                out[rel] = ("dir",)
-            else:
-                with open(full, "rb") as fh:
-                    out[rel] = ("file", hashlib.sha256(fh.read()).hexdigest())
-    return out
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

@@ -10,42 +10,19 @@ repairs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from treehash import snapshot
 
 NAMESPACE = "factory_commentary"
 SENTINEL = "share/ytm_workspaces/.ytm_vault_workspaces_root.json"
 TOOL_LOGS = os.path.join("ws", "logs", "ops", "ytm_doctor")  # journals, audit, backups
 BACKUP_MARK = ".symlink_shared_backup_"
-
-
-def _snapshot(root: Path, exclude: str | None = None) -> dict[str, tuple]:
-    """Every dir (mode), file (mode, sha256) and link (target) under `root`, hidden ones
-    included, links never followed."""
-    out: dict[str, tuple] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
-            if exclude and (rel == exclude or rel.startswith(exclude + os.sep)):
-                continue
-            st = os.lstat(full)
-            mode = stat.S_IMODE(st.st_mode)
-            if stat.S_ISLNK(st.st_mode):
-                out[rel] = ("link", os.readlink(full))
-            elif stat.S_ISDIR(st.st_mode):
-                out[rel] = ("dir", mode)
-            else:
-                with open(full, "rb") as fh:
-                    out[rel] = ("file", mode, hashlib.sha256(fh.read()).hexdigest())
-    return out
 
 
 class Factory:
@@ -112,17 +89,17 @@ class Factory:
 
     def tree(self) -> dict[str, tuple]:
         """The whole tmp tree, the tool's own logs included."""
-        return _snapshot(self.root)
+        return snapshot(self.root, modes=True)
 
     def user_tree(self) -> dict[str, tuple]:
         """The whole tmp tree but logs/ops/ytm_doctor/ (journal, audit, backups grow there)."""
-        return _snapshot(self.root, exclude=TOOL_LOGS)
+        return snapshot(self.root, (TOOL_LOGS,), modes=True)
 
     def subtree(self, rel: str) -> dict[str, tuple]:
-        return _snapshot(self.root / rel)
+        return snapshot(self.root / rel, modes=True)
 
     def outside_tree(self) -> dict[str, tuple]:
-        return _snapshot(self.outside)
+        return snapshot(self.outside, modes=True)
 
     # -- the command line ----------------------------------------------------------------------
 
