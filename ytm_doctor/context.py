@@ -58,6 +58,10 @@ class Context:
 
         return load_workspace(self.paths, PlanningPolicy.from_config(self.config))
 
+    def workspace_if_loaded(self) -> Workspace | None:
+        """The workspace model if some check already loaded it (reading it costs I/O)."""
+        return self.__dict__.get("workspace")
+
     @cached_property
     def host_aliases(self) -> list[Path]:
         return list(self.config["shared_storage.host_aliases"])

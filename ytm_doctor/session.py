@@ -246,9 +246,8 @@ def _walk_all(
 
 def _input_problems(ctx: Context) -> list:
     # Only when some check loaded the workspace model: the scan does not read it for nothing.
-    if "workspace" not in ctx.__dict__:
-        return []
-    return list(ctx.workspace.problems)
+    workspace = ctx.workspace_if_loaded()
+    return list(workspace.problems) if workspace is not None else []
 
 
 def describe_config(ctx: Context, walks: dict[str, Any]) -> dict[str, Any]:
