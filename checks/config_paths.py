@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from ytm_doctor.model import Check, Rule, Severity
+from ytm_doctor.paths import nearest_existing
 from ytm_doctor.plugins.hookspec import hookimpl
 
 RULE = Rule(
@@ -34,12 +35,6 @@ def _problem(path: Path, want_dir: bool) -> str | None:
     return None
 
 
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
 class ConfigInvalid(Check):
     rule = RULE
 
@@ -54,7 +49,7 @@ class ConfigInvalid(Check):
         fallback = config["shared_storage.fallback_root"]
         if fallback is not None:
             # The outbox is created on demand; it must be creatable, or writable if it exists.
-            base = _nearest_existing(fallback)
+            base = nearest_existing(fallback)
             if not os.access(base, os.W_OK | os.X_OK):
                 todo.append(("shared_storage.fallback_root", fallback, f"{base} is not writable"))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ytm_doctor.context import Context
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.mount import mount_of
+from ytm_doctor.paths import nearest_existing
 from ytm_doctor.plugins.hookspec import hookimpl
 
 GIB = 1024**3
@@ -35,12 +36,6 @@ class _Root:
     measured: Path  # where the volume is measured: the path, or its nearest existing ancestor
 
 
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
 def _roots(ctx: Context) -> list[_Root]:
     """The configured roots that live on some volume now. A missing draft root is YTM100's
     finding (and measuring its parent could name the wrong disk, e.g. an unplugged one); the
@@ -50,7 +45,7 @@ def _roots(ctx: Context) -> list[_Root]:
     if paths.draft_root is not None and paths.draft_root.is_dir():
         roots.append(_Root("drafts", paths.draft_root, paths.draft_root))
     outbox = paths.fallback_root
-    roots.append(_Root("outbox", outbox, _nearest_existing(outbox)))
+    roots.append(_Root("outbox", outbox, nearest_existing(outbox)))
     return roots
 
 

@@ -9,7 +9,6 @@ Mac's tools do not see yet).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
 import stat
@@ -20,6 +19,7 @@ from ytm_doctor.config import convert, read_config_file
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ConfigError
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
+from ytm_doctor.plan import sha256_file
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.workspace import PLANNING_CSV_RE
 
@@ -322,9 +322,9 @@ def _regular_stat(path: str) -> os.stat_result | None:
 
 
 def _sha256(path: str) -> str | None:
+    # plan.sha256_file, not hashlib.file_digest: that one needs Python 3.11 (we support 3.10).
     try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return sha256_file(path)
     except OSError:
         return None
 

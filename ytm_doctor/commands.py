@@ -12,7 +12,7 @@ from typing import Any
 
 from ytm_doctor import ssot_files
 from ytm_doctor.collect import collect_checks, collect_writers, select_checks, split_codes
-from ytm_doctor.config import KEYS, Config, flatten
+from ytm_doctor.config import KEYS, Config, flatten, plain_value
 from ytm_doctor.context import Scope
 from ytm_doctor.errors import ConfigError, ExitCode, UsageError
 from ytm_doctor.model import Check
@@ -138,11 +138,11 @@ def _settings_rows(config: Config) -> list[dict[str, Any]]:
         rows.append(
             {
                 "key": key,
-                "value": _masked(setting.value) if KEYS[key].secret else _plain(setting.value),
+                "value": _masked(setting.value) if KEYS[key].secret else plain_value(setting.value),
                 "source": setting.source,
                 "origin": setting.origin,
                 "differs": setting.source != "default"
-                and _plain(setting.value) != defaults.get(key),
+                and plain_value(setting.value) != defaults.get(key),
             }
         )
     if config["workspace_root"] is not None and config["shared_storage.root"] is not None:
@@ -176,14 +176,6 @@ def _masked(value: Any) -> Any:
         return value
     parts = urllib.parse.urlsplit(str(value))
     return f"{parts.scheme}://{parts.netloc}/... (hidden)" if parts.netloc else "(hidden)"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def show_config(config: Config) -> int:

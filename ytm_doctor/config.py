@@ -152,6 +152,15 @@ def _how_to_set(key: str, spec: KeySpec) -> str:
     return "use " + ", ".join(ways)
 
 
+def plain_value(value: Any) -> Any:
+    """A setting's value as YAML/JSON would write it: paths as strings."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    return value
+
+
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """{"a": {"b": 1}} -> {"a.b": 1}, stopping at keys KEYS knows as leaves."""
     out: dict[str, Any] = {}

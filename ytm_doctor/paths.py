@@ -92,6 +92,13 @@ def user_data_dir() -> Path:
     return Path(base) / "ytm-doctor"
 
 
+def nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists (where a directory would be created)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def relative_to(path: str | os.PathLike, root: str | os.PathLike) -> str:
     """`path` relative to `root` with "/" separators; "." for the root itself."""
     rel = os.path.relpath(os.fspath(path), os.fspath(root))

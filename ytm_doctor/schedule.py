@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import write_atomic
-from ytm_doctor.config import KEYS
+from ytm_doctor.config import KEYS, plain_value
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.model import display, has_undecodable
 from ytm_doctor.reports.publish import DEFAULT_KEEP_REPORTS, keep_reports_value
@@ -134,16 +134,8 @@ def ytm_doctor_command() -> list[str]:
     return [os.path.abspath(sys.executable), "-m", "ytm_doctor.cli"]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _env_text(value: Any) -> str:
-    value = _plain(value)
+    value = plain_value(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -180,7 +172,7 @@ def scheduled_scan(config: Config, keep_reports: int, publish: bool) -> Schedule
             continue
         if setting.source == "flag":
             # JSON is YAML, so --set reads it back exactly, quotes and colons included.
-            argv += ["--set", f"{key}={json.dumps(_plain(setting.value), ensure_ascii=False)}"]
+            argv += ["--set", f"{key}={json.dumps(plain_value(setting.value), ensure_ascii=False)}"]
         else:
             env[KEYS[key].env or key] = _env_text(setting.value)
     for name in ENV_PASSTHROUGH:
