@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from ytm_doctor import __version__, ssot_files
 from ytm_doctor.atomic import write_atomic
+from ytm_doctor.clock import iso_millis
 from ytm_doctor.collect import collect_checks
 from ytm_doctor.model import Finding, Rule, Severity, display, json_safe
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -110,10 +111,6 @@ def notifications(report: Report, rule_index: dict[str, int]) -> list[dict[str, 
     return out
 
 
-def _iso(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def sarif_log(report: Report, checks: list, roots: dict[str, Path]) -> dict[str, Any]:
     rules = [rule_descriptor(c.rule, c.plugin) for c in checks]
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
@@ -132,8 +129,8 @@ def sarif_log(report: Report, checks: list, roots: dict[str, Path]) -> dict[str,
     invocation: dict[str, Any] = {
         "executionSuccessful": report.checks_errored == 0,
         "exitCode": int(report.exit_code),
-        "startTimeUtc": _iso(report.run.started),
-        "endTimeUtc": _iso(report.run.ended or report.run.started),
+        "startTimeUtc": iso_millis(report.run.started),
+        "endTimeUtc": iso_millis(report.run.ended or report.run.started),
         "commandLine": shlex.join(["ytm-doctor", *(display(a) for a in report.run.argv)]),
         "arguments": [display(a) for a in report.run.argv],
         "machine": report.run.host,

@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from ytm_doctor import manifest
+from ytm_doctor.clock import iso_seconds
 from ytm_doctor.errors import UsageError
 from ytm_doctor.paths import SENTINEL_NAME, STUB_MARKER_NAME
 
@@ -286,7 +287,7 @@ def _write_marker(demo: _Demo) -> None:
     # Written first so that a build interrupted halfway can still be rebuilt in place.
     _write_json(
         demo.dest / MARKER_NAME,
-        {"schema": "ytm_doctor.demo.v1", "created_at": _iso(demo.built_at)},
+        {"schema": "ytm_doctor.demo.v1", "created_at": iso_seconds(demo.built_at)},
     )
 
 
@@ -470,8 +471,8 @@ def _write_mirror_log(demo: _Demo, minutes_ago: int = 0, **changes: object) -> s
         "ok": True,
         "returncode": 0,
         "result": {"returncode": 0, "meaning": "success"},
-        "started_at": _iso(when - timedelta(seconds=42)),
-        "finished_at": _iso(when),
+        "started_at": iso_seconds(when - timedelta(seconds=42)),
+        "finished_at": iso_seconds(when),
         "duration_sec": 42.0,
         "host": "demo-mac",
         "src": "workspace:.",
@@ -1074,9 +1075,5 @@ def _mp3_bytes() -> bytes:
     return b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 413
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _stamp_to_iso(stamp: str) -> str:
-    return _iso(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+    return iso_seconds(datetime.strptime(stamp, "%Y%m%dT%H%M%SZ"))

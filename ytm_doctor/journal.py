@@ -16,14 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
 
 JOURNAL_PREFIX = "journal__"
 AUDIT_NAME = "audit.jsonl"
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_run_id() -> str:
@@ -55,7 +52,9 @@ class Journal:
         self.run_id = run_id
         self.path = log_dir / f"{JOURNAL_PREFIX}{run_id}.jsonl"
         self.seq = 0
-        _append_line(self.path, {"type": "run", "run_id": run_id, "started": now_iso(), **header})
+        _append_line(
+            self.path, {"type": "run", "run_id": run_id, "started": now_iso_micros(), **header}
+        )
 
     def begin(self, fix_index: int, action: dict[str, Any], inverse: dict[str, Any]) -> int:
         self.seq += 1
@@ -65,7 +64,7 @@ class Journal:
                 "type": "begin",
                 "seq": self.seq,
                 "fix": fix_index,
-                "time": now_iso(),
+                "time": now_iso_micros(),
                 "action": action,
                 "inverse": inverse,
             },
@@ -75,13 +74,13 @@ class Journal:
     def done(self, seq: int, inverse_update: dict[str, Any] | None = None) -> None:
         """The action completed; `inverse_update` adds what only the action could know (the
         manifest of a copied tree)."""
-        record: dict[str, Any] = {"type": "done", "seq": seq, "time": now_iso()}
+        record: dict[str, Any] = {"type": "done", "seq": seq, "time": now_iso_micros()}
         if inverse_update:
             record["inverse_update"] = inverse_update
         _append_line(self.path, record)
 
     def note(self, record: dict[str, Any]) -> None:
-        _append_line(self.path, {"type": "note", "time": now_iso(), **record})
+        _append_line(self.path, {"type": "note", "time": now_iso_micros(), **record})
 
 
 @dataclass
@@ -154,5 +153,5 @@ def audit(log_dir: Path, record: dict[str, Any]) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     _append_line(
         log_dir / AUDIT_NAME,
-        {"time": now_iso(), "user": current_user(), "host": socket.gethostname(), **record},
+        {"time": now_iso_micros(), "user": current_user(), "host": socket.gethostname(), **record},
     )

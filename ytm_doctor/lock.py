@@ -38,6 +38,7 @@ from typing import Any
 import psutil
 
 from ytm_doctor.atomic import write_atomic
+from ytm_doctor.clock import iso_seconds
 
 try:
     import fcntl
@@ -68,16 +69,16 @@ class LockInfo:
         child = f", child pid {self.child_pid}" if self.child_pid else ""
         return (
             f"{self.command or self.name} (pid {self.pid} on {self.host}{child}, "
-            f"started {_iso(self.started_at)}, heartbeat {age_text(age)} ago)"
+            f"started {_iso_epoch(self.started_at)}, heartbeat {age_text(age)} ago)"
         )
 
     def to_json(self) -> dict[str, Any]:
         """For audit records and findings: times as ISO strings, no token."""
         data = asdict(self)
         data.pop("token")
-        data["started_at"] = _iso(self.started_at)
-        data["heartbeat"] = _iso(self.heartbeat)
-        data["child_started"] = _iso(self.child_started) if self.child_pid else None
+        data["started_at"] = _iso_epoch(self.started_at)
+        data["heartbeat"] = _iso_epoch(self.heartbeat)
+        data["child_started"] = _iso_epoch(self.child_started) if self.child_pid else None
         return data
 
 
@@ -342,5 +343,5 @@ def age_text(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days"
 
 
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso_epoch(seconds: float) -> str:
+    return iso_seconds(datetime.fromtimestamp(seconds, timezone.utc))

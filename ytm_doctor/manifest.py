@@ -86,12 +86,6 @@ def _epoch(text: str) -> float:
     return 0.0
 
 
-def now_iso() -> str:
-    """The time manifests record: UTC to the microsecond, so that two stores in one second
-    still tell which is newer."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 

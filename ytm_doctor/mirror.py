@@ -42,11 +42,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import create_atomic
+from ytm_doctor.clock import iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.lock import Lock, LockBusy, lock_path, takeover_record
 from ytm_doctor.mount import share_state
@@ -534,14 +535,6 @@ class MirrorOutcome:
         return self.record.get("returncode")
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _current_user() -> str:
     try:
         return getpass.getuser()
@@ -557,7 +550,7 @@ def _base_record(paths: Paths, *, run: bool, delete: bool, started: datetime) ->
         "ok": False,
         "returncode": None,
         "result": {"returncode": None, "meaning": None},
-        "started_at": _iso(started),
+        "started_at": iso_seconds(started),
         "finished_at": None,
         "duration_sec": None,
         "host": socket.gethostname(),
@@ -606,7 +599,7 @@ def refusal_log(paths: Paths, reason: str, *, delete: bool, started: datetime) -
     record.update(
         status="refused",
         refused=reason,
-        finished_at=_iso(finished),
+        finished_at=iso_seconds(finished),
         duration_sec=round((finished - started).total_seconds(), 3),
     )
     return write_log(paths, record, started)
@@ -671,7 +664,7 @@ def mirror_once(
         status = _status(returncode)
     finally:
         finished = utc_now()
-        record.update(finished_at=_iso(finished), status=status)
+        record.update(finished_at=iso_seconds(finished), status=status)
         record["duration_sec"] = round((finished - started).total_seconds(), 3)
         changes, messages = Changes(), []
         for result in done:

@@ -19,6 +19,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
+from ytm_doctor.clock import utc_now
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fixers.mirror import rsync_fix
 from ytm_doctor.lock import Lock, LockBusy
@@ -36,7 +37,6 @@ from ytm_doctor.mirror import (
     refusal_log,
     sentinel_problem,
     share_refusal,
-    utc_now,
     workspace_rel,
 )
 

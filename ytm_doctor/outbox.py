@@ -16,7 +16,8 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor import manifest
-from ytm_doctor.manifest import Manifest, latest_by_path, load_manifests, now_iso
+from ytm_doctor.clock import now_iso_micros
+from ytm_doctor.manifest import Manifest, latest_by_path, load_manifests
 from ytm_doctor.plan import Action, Fix, PathRef, Unfixable
 from ytm_doctor.store import SUPERSEDED, base_rel, outbox_base
 from ytm_doctor.storecopy import sha256_of
@@ -85,7 +86,7 @@ def _flush_one(ctx, m: Manifest, base: str, shared_latest, stamp: str) -> Fix:
             mode="shared",
             host=socket.gethostname(),
             flushed_from="outbox",
-            flushed_at=now_iso(),
+            flushed_at=now_iso_micros(),
             outbox_host=m.data.get("host"),
             entries=entries,
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ytm_doctor import __version__
+from ytm_doctor.clock import iso_millis
 from ytm_doctor.errors import ExitCode
 from ytm_doctor.model import Check, Finding, Severity, display, json_safe
 
@@ -147,8 +148,8 @@ class Report:
             "tool": {"name": "ytm-doctor", "version": __version__},
             "run": {
                 "id": self.run.id,
-                "started": _iso(self.run.started),
-                "ended": _iso(self.run.ended or self.run.started),
+                "started": iso_millis(self.run.started),
+                "ended": iso_millis(self.run.ended or self.run.started),
                 "duration_s": round(self.run.duration, 3),
                 "host": self.run.host,
                 "argv": [display(a) for a in self.run.argv],
@@ -207,10 +208,6 @@ class Report:
 def _indent(text: str, spaces: int) -> str:
     pad = " " * spaces
     return "\n".join(pad + line for line in text.splitlines())
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def load_previous(report_dir: Path) -> dict[str, Any] | None:

@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor import manifest
+from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
-from ytm_doctor.manifest import Manifest, StoredEntry, latest_by_path, load_manifests, now_iso
+from ytm_doctor.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
 from ytm_doctor.plan import Action, Fix, PathRef
 from ytm_doctor.storecopy import sha256_of
 from ytm_doctor.workspace import CHANNEL_RE, VIDEO_RE, episode_of, normalize_video
@@ -434,7 +435,7 @@ class StorePlanner:
         self.ctx = ctx
         self.target = target
         self.stamp = stamp
-        self.created_at = now_iso()
+        self.created_at = now_iso_micros()
         self.host = socket.gethostname()
         self._latest: dict[str, tuple[Manifest, StoredEntry]] | None = None
         self._names: set[str] = set()

@@ -27,7 +27,8 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import create_atomic, fsync_dir
-from ytm_doctor.manifest import dumps, now_iso
+from ytm_doctor.clock import now_iso_micros
+from ytm_doctor.manifest import dumps
 from ytm_doctor.plan import Action, PathRef, describe_state, path_state, state_matches
 from ytm_doctor.storecopy import CopyError, FileSig, copy_verified, sha256_of
 
@@ -94,7 +95,7 @@ def _store_manifest(ex: Executor, action: Action, path: str) -> dict[str, Any]:
         if st.st_size == 0:
             raise CopyError(errno.EINVAL, "is empty; an empty file is never recorded", stored)
         entry.update(size=st.st_size, sha256=digest, mtime_ns=st.st_mtime_ns)
-    data["verified_at"] = now_iso()
+    data["verified_at"] = now_iso_micros()
     payload = dumps(data)
     made = _make_parents(ex, action.path)
     try:

@@ -1,0 +1,29 @@
+"""How ytm-doctor writes times: UTC, ISO 8601 with a Z, at the precision each record needs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso_seconds(moment: datetime) -> str:
+    """2026-01-24T23:45:07Z: run logs, locks, demo data."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_millis(moment: datetime) -> str:
+    """2026-01-24T23:45:07.123Z: reports (and SARIF's invocation times)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def iso_micros(moment: datetime) -> str:
+    """2026-01-24T23:45:07.123456Z: journals, audit lines and manifests, where two records in
+    one second must still sort in the order they were written."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_iso_micros() -> str:
+    return iso_micros(utc_now())
