@@ -21,13 +21,6 @@ from ytm_doctor.session import run_scan
 GIB = 1024**3
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def factory(tmp_path: Path) -> Path:
     (tmp_path / "ws").mkdir()

@@ -28,13 +28,6 @@ CH01_POSTED = "動画番号,タイトル,進捗\r\n001,年金だけで暮らす�
 CH02 = "動画番号,タイトル,進捗\r\n010,新NISAで失敗する人の共通点,凍結\r\n"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "share" / "uploads" / "factory_commentary").mkdir(parents=True)

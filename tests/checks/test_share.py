@@ -18,13 +18,6 @@ from ytm_doctor.report import Report
 from ytm_doctor.session import run_scan
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Path]:
     ws, share = tmp_path / "ws", tmp_path / "share"

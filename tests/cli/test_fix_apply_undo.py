@@ -26,13 +26,6 @@ LOGS = os.path.join("ws", "logs")
 BACKUP = ".symlink_shared_backup_"
 
 
-@pytest.fixture(autouse=True)
-def _no_ytm_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------

@@ -22,14 +22,6 @@ from ytm_doctor.executor import Executor, Override
 from ytm_doctor.journal import Journal, list_runs, read_journal
 from ytm_doctor.plan import Action, Fix, PathRef, path_state
 
-
-@pytest.fixture(autouse=True)
-def _no_ytm_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from treehash import snapshot
@@ -28,13 +27,6 @@ from ytm_doctor.cli import main
 
 ALIAS = "/srv/x/lenovo_share"
 LOGS = os.path.join("ws", "logs")
-
-
-@pytest.fixture(autouse=True)
-def _no_ytm_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

@@ -36,13 +36,6 @@ from ytm_doctor.ssot_files import report_schema
 VALIDATOR = Draft202012Validator(report_schema())
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 def make_world(tmp: Path) -> dict[str, Path]:
     ws, share = tmp / "ws", tmp / "share"
     ws.mkdir(parents=True)

@@ -31,13 +31,6 @@ from ytm_doctor.session import run_scan
 from ytm_doctor.walk import KINDS, Subscribers, WalkRoot, walk_root
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("YTM_"):
-            monkeypatch.delenv(name, raising=False)
-
-
 class Recorder(Check):
     """Remembers every entry it is given."""
 
