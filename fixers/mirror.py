@@ -5,9 +5,9 @@ the Executor hands it to ytm_doctor.mirror, which reads every setting (binary, n
 filters) from the configuration when the plan is applied, checks the share and the sentinel
 again, takes the mirror lock and logs the run. It cannot be undone, and the journal says so.
 
-Because it cannot be undone (delete-sync removes on the Vault what Hot no longer has), it runs
-only when asked for by name: `fix --select YTM703` (or YTM7, YTM70), or the finding's
-`--fingerprint`. A bare `fix --run` — every fixable finding — leaves it out and says why, so that
+Because it cannot be undone (delete-sync removes on the Vault what Hot no longer has), it is
+`irreversible`: the fix engine runs it only when asked for by name (`fix --select YTM703`, YTM70,
+YTM7, or the finding's `--fingerprint`); a bare `fix --run` leaves it out and says why, so that
 `fix --run` followed by `undo --run` still restores everything (SPEC §10).
 """
 
@@ -43,15 +43,9 @@ class Mirror(Fixer):
     name = "mirror"
     summary = "run the Hot -> Vault mirror now (rsync, delete-sync; cannot be undone)"
 
+    irreversible = True  # asked for by name only (see Fixer.irreversible)
+
     def plan(self, findings, fx):
-        if not _asked_for(findings, fx):
-            for finding in findings:
-                yield fx.unfixable(
-                    finding,
-                    "the mirror cannot be undone, so it runs only when selected by name: "
-                    "ytm-doctor fix --select YTM703 --run (or ytm-doctor mirror --run)",
-                )
-            return
         vault_name = fx.ctx.paths.vault_workspaces_root.name
         for finding in findings[:1]:  # one mirror, however many findings ask for it
             fix = fix_for(
@@ -62,16 +56,6 @@ class Mirror(Fixer):
             )
             fix.fingerprints = [f.fingerprint for f in findings]
             yield fix
-
-
-def _asked_for(findings, fx) -> bool:
-    """--select YTM703 (or YTM7, YTM70: not a bare "YTM"), or the finding's --fingerprint."""
-    from ytm_doctor.collect import split_codes  # here: `ytm-doctor mirror` never needs it
-
-    fingerprints = set(fx.option("fingerprint") or ())
-    if any(f.fingerprint in fingerprints for f in findings):
-        return True
-    return bool({"YTM7", "YTM70", "YTM703"} & set(split_codes(fx.option("select"))))
 
 
 @hookimpl

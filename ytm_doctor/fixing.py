@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import write_atomic
-from ytm_doctor.collect import collect_checks, collect_fixers
+from ytm_doctor.collect import collect_checks, collect_fixers, split_codes
 from ytm_doctor.context import Context, Scope
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.executor import Executor, FixResult, Override, Refused
@@ -61,6 +61,7 @@ def build_plan(config: Config, scope: Scope, argv: list[str]) -> tuple[Planned, 
     rules = {c.rule.code: c.rule for c in collect_checks(config)}
     fixers = collect_fixers(config)
     wanted = set(config.getoption("fingerprint") or [])
+    selected = split_codes(config.getoption("select"))
     created = datetime.now(timezone.utc)
     fx = FixContext(ctx=ctx, stamp=created.strftime("%Y%m%dT%H%M%SZ"), options=config.options)
 
@@ -74,7 +75,19 @@ def build_plan(config: Config, scope: Scope, argv: list[str]) -> tuple[Planned, 
         if rule is None or not rule.fixer or rule.fixer not in fixers:
             without_fixer[finding.rule] = without_fixer.get(finding.rule, 0) + 1
             continue
-        resolved_by_option = any(config.getoption(o) for o in fixers[rule.fixer].resolves_with)
+        fixer = fixers[rule.fixer]
+        if fixer.irreversible and not _named(finding, selected, wanted):
+            unfixable.append(
+                fx.unfixable(
+                    finding,
+                    (
+                        f"{fixer.name} cannot be undone, so it runs only when selected by name: "
+                        f"ytm-doctor fix --select {finding.rule} --run"
+                    ),
+                )
+            )
+            continue
+        resolved_by_option = any(config.getoption(o) for o in fixer.resolves_with)
         if not finding.fixable and not resolved_by_option:
             reason = str(finding.details.get("unfixable") or "not fixable automatically")
             unfixable.append(fx.unfixable(finding, reason))
@@ -115,6 +128,14 @@ def build_plan(config: Config, scope: Scope, argv: list[str]) -> tuple[Planned, 
         host=socket.gethostname(),
     )
     return Planned(plan, without_fixer), ctx
+
+
+def _named(finding, selected: list[str], fingerprints: set[str]) -> bool:
+    """The finding was asked for by name: its fingerprint, or a --select prefix that names its
+    rule or its family (YTM703, YTM70, YTM7; a bare "YTM", every rule, is not a name)."""
+    if finding.fingerprint in fingerprints:
+        return True
+    return any(finding.rule.startswith(p) and any(c.isdigit() for c in p) for p in selected)
 
 
 # -- printing --------------------------------------------------------------------------------
