@@ -240,7 +240,7 @@ def execute(config: Config, ctx: Context, plan: Plan, command: str, argv: list[s
         print(f"\nrun {run_id}: {results_line(results)}")
         print(f"journal: {journal.path}")
         undoable = [
-            a for r in results if r.status == "applied" for a in r.fix.actions if a.op != "rsync"
+            a for r in results if r.status == "applied" for a in r.fix.actions if a.undoable
         ]
         if undoable:  # a mirror (rsync) alone cannot be undone: do not offer it
             print(f"undo:    ytm-doctor undo {run_id} --run")

@@ -146,6 +146,11 @@ class Action:
     options: dict[str, Any] | None = None  # rsync
     sha256: str | None = None  # store_copy (expected source hash), release (verified hash)
 
+    @property
+    def undoable(self) -> bool:
+        """False for what no inverse can revert (a mirror's rsync)."""
+        return self.op not in IRREVERSIBLE_OPS
+
     def touched(self) -> list[PathRef]:
         return [p for p in (self.path, self.dest, self.source) if p is not None]
 
@@ -241,6 +246,7 @@ class Action:
         return None
 
 
+IRREVERSIBLE_OPS = ("rsync",)
 OPS = (
     "mkdir",
     "write",
