@@ -16,7 +16,7 @@ from typing import Any
 
 from ytm_doctor.context import Context
 from ytm_doctor.lock import LOCK_SUFFIX, judge, lock_path, read_lock
-from ytm_doctor.mirror import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
+from ytm_doctor.mirror.engine import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl

@@ -18,8 +18,8 @@ from pathlib import Path
 from ytm_doctor.config import convert, read_config_file
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ConfigError
+from ytm_doctor.hashing import sha256_file
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
-from ytm_doctor.plan import sha256_file
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.workspace import PLANNING_CSV_RE
 

@@ -13,18 +13,18 @@ import os
 import stat
 from typing import Any
 
-from ytm_doctor.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
+from ytm_doctor.hashing import sha256_of
 from ytm_doctor.model import Check, Finding, Rule, Severity
-from ytm_doctor.outbox import outbox_manifests
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.store import (
+from ytm_doctor.store.layout import (
     episode_artifacts,
     selected_thumbnails,
     shared_base_problem,
     shared_store_readable,
     store_target,
 )
-from ytm_doctor.storecopy import sha256_of
+from ytm_doctor.store.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
+from ytm_doctor.store.outbox import outbox_manifests
 from ytm_doctor.workspace import CHANNEL_RE, VIDEO_RE, Stage
 
 OUTBOX_PENDING = Rule(

@@ -8,8 +8,8 @@ it over before the plan is applied, the fix is refused as stale. Undo renames it
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer, fix_for
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 

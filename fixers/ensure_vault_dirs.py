@@ -3,10 +3,9 @@ time (so undo removes exactly what was created, and only while still empty)."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
-from ytm_doctor.fixer import Fixer, fix_for
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for
+from ytm_doctor.fix.plan import PathRef
+from ytm_doctor.mirror.prepare import mkdir_actions
 from ytm_doctor.plugins.hookspec import hookimpl
 
 
@@ -16,13 +15,7 @@ class EnsureVaultDirs(Fixer):
 
     def plan(self, findings, fx):
         # One fix for all of them: the missing dirs may share missing parents.
-        actions: list[Action] = []
-        for finding in findings:
-            parts = PurePosixPath(finding.path).parts
-            for depth in range(1, len(parts) + 1):
-                ref = PathRef(finding.root, "/".join(parts[:depth]))
-                if fx.state(ref)["kind"] == "missing" and all(a.path != ref for a in actions):
-                    actions.append(Action("mkdir", ref))
+        actions = mkdir_actions(fx, [PathRef(f.root, f.path) for f in findings])
         if actions:
             names = ", ".join(f.path for f in findings)
             fix = fix_for(findings[0], self.name, f"create {names}", actions)

@@ -10,10 +10,10 @@ the outbox files back from the share.
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer
-from ytm_doctor.outbox import outbox_manifests, plan_flush
+from ytm_doctor.fix.fixer import Fixer
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.store import shared_base_problem
+from ytm_doctor.store.layout import shared_base_problem
+from ytm_doctor.store.outbox import outbox_manifests, plan_flush
 
 
 class FlushOutbox(Fixer):

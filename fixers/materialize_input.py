@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ytm_doctor.fixer import FixContext, Fixer, fix_for
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import FixContext, Fixer, fix_for
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 INPUT_PREFIX = "video/input/"

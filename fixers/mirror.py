@@ -1,9 +1,9 @@
 """mirror (YTM703): bring the Vault up to date with one Hot → Vault mirror run.
 
 The plan is a single `rsync` action on the Vault's workspaces dir. It carries no command line:
-the Executor hands it to ytm_doctor.mirror, which reads every setting (binary, nice, timeout,
-filters) from the configuration when the plan is applied, checks the share and the sentinel
-again, takes the mirror lock and logs the run. It cannot be undone, and the journal says so.
+the mirror's rsync operation (ytm_doctor.mirror.operation) reads every setting (binary, nice,
+timeout, filters) from the configuration when the plan is applied, checks the share and the
+sentinel again, takes the mirror lock and logs the run. It cannot be undone; the journal says so.
 
 Because it cannot be undone (delete-sync removes on the Vault what Hot no longer has), it is
 `irreversible`: the fix engine runs it only when asked for by name (`fix --select YTM703`, YTM70,
@@ -13,30 +13,9 @@ YTM7, or the finding's `--fingerprint`); a bare `fix --run` leaves it out and sa
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer, fix_for
-from ytm_doctor.plan import Action, Fix, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for
+from ytm_doctor.mirror.operation import rsync_action
 from ytm_doctor.plugins.hookspec import hookimpl
-
-
-def rsync_action(vault_name: str, *, delete: bool) -> Action:
-    """The mirror as one plan action (`vault_name`: ytm_workspaces, relative to the share)."""
-    how = "delete-sync" if delete else "copy only"
-    return Action(
-        "rsync",
-        PathRef("share", vault_name),
-        options={"delete": delete},
-        note=f"workspace -> Vault, {how}; cannot be undone",
-    )
-
-
-def rsync_fix(vault_name: str, *, delete: bool, rule: str = "YTM703") -> Fix:
-    how = "delete-sync" if delete else "copy only"
-    return Fix(
-        fixer="mirror",
-        rule=rule,
-        title=f"mirror the Hot workspace to the Vault ({how})",
-        actions=[rsync_action(vault_name, delete=delete)],
-    )
 
 
 class Mirror(Fixer):

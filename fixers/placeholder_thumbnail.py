@@ -10,8 +10,8 @@ from __future__ import annotations
 import struct
 import zlib
 
-from ytm_doctor.fixer import Fixer, fix_for, missing_parents
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for, missing_parents
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 WIDTH, HEIGHT = 160, 90  # 16:9, small

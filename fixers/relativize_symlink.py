@@ -8,8 +8,8 @@ is renamed aside as `<name>.symlink_shared_backup_<stamp>`, as the seeds do.
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer, fix_for
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 

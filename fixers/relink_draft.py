@@ -12,8 +12,8 @@ import json
 import os
 from pathlib import PurePosixPath
 
-from ytm_doctor.fixer import Fixer, fix_for, read_bytes
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for, read_bytes
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 INFO_NAME = "capcut_draft_info.json"

@@ -7,8 +7,8 @@ it is replaced; one missing from the cache is created.
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer, fix_for, missing_parents, read_bytes
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for, missing_parents, read_bytes
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 

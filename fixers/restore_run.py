@@ -4,8 +4,8 @@ moves it back."""
 
 from __future__ import annotations
 
-from ytm_doctor.fixer import Fixer, fix_for, missing_parents
-from ytm_doctor.plan import Action, PathRef
+from ytm_doctor.fix.fixer import Fixer, fix_for, missing_parents
+from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
 
 

@@ -10,10 +10,10 @@ releases a local file (that is `store --symlink-back/--move`, asked for explicit
 from __future__ import annotations
 
 from ytm_doctor.errors import UsageError
-from ytm_doctor.fixer import Fixer
-from ytm_doctor.plan import PathRef
+from ytm_doctor.fix.fixer import Fixer
+from ytm_doctor.fix.plan import PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.store import Artifact, StorePlanner, store_target
+from ytm_doctor.store.layout import Artifact, StorePlanner, store_target
 
 
 class StoreFixer(Fixer):

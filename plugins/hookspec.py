@@ -85,6 +85,23 @@ def ytm_doctor_collect_fixers(config: Config) -> list[object]:
 
 
 @hookspec
+def ytm_doctor_collect_operations() -> list[object]:
+    """Return the operations this plugin provides: the kinds of step a plan can hold.
+
+    Called once per command that plans, applies or undoes (fix, apply, undo, store, mirror).
+    An operation is an instance of a `ytm_doctor.Operation` subclass with a unique `name`; a
+    fixer plans `Action(name, ...)` steps of it, the Executor confines their paths, checks
+    preconditions, journals and rolls back, and calls the operation's `do`, and `undo` runs
+    its inverse. The built-in operations (mkdir, write, replace, rename, symlink, copy, the
+    store's and the mirror's) come through this very hook. Two operations with one name are
+    refused (exit 4). A journal naming an operation whose plugin is not loaded cannot be
+    undone until it is.
+
+    :returns: a list of `ytm_doctor.Operation` objects (possibly empty).
+    """
+
+
+@hookspec
 def ytm_doctor_collect_writers(config: Config) -> list[ReportWriter]:
     """Return the report writers that should run for this invocation.
 

@@ -37,6 +37,10 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("thumbnails", "ytm_doctor.checks.thumbnails"),
     ("mirror_checks", "ytm_doctor.checks.mirror"),
     ("store_checks", "ytm_doctor.checks.store"),
+    # The engine's operations: what plan actions can do (fix, apply, undo, store, mirror).
+    ("fs_ops", "ytm_doctor.fix.ops"),
+    ("store_ops", "ytm_doctor.store.ops"),
+    ("mirror_ops", "ytm_doctor.mirror.operation"),
     ("bootstrap-sentinel", "ytm_doctor.fixers.bootstrap_sentinel"),
     ("ensure-vault-dirs", "ytm_doctor.fixers.ensure_vault_dirs"),
     ("relativize-symlink", "ytm_doctor.fixers.relativize_symlink"),

@@ -314,7 +314,7 @@ def build_parser(command: str, pm=None) -> Parser:
 
         schedule.add_arguments(parser)
     elif command == "store":
-        from ytm_doctor.store_command import add_options
+        from ytm_doctor.store.command import add_options
 
         add_options(parser)
         _override_options(parser)
@@ -396,12 +396,12 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
 def run(argv: list[str]) -> int:
     command, rest = split_command(argv)
     if command == "store":
-        from ytm_doctor.store_command import store_command
+        from ytm_doctor.store.command import store_command
 
         options = build_parser(command).parse_args(rest)
         return store_command(load_config(options), options, argv)
     if command == "mirror":
-        from ytm_doctor.mirror_command import mirror_command
+        from ytm_doctor.mirror.command import mirror_command
 
         options = build_parser(command).parse_args(rest)
         return mirror_command(load_config(options), argv)

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import yaml
 
-from ytm_doctor import manifest
 from ytm_doctor.clock import iso_seconds
 from ytm_doctor.errors import UsageError
 from ytm_doctor.paths import SENTINEL_NAME, STUB_MARKER_NAME
+from ytm_doctor.store import manifest
 
 MARKER_NAME = ".ytm_doctor_demo"
 CONFIG_NAME = "ytm-doctor.yaml"

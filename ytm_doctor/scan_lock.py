@@ -15,7 +15,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from ytm_doctor.journal import audit
+from ytm_doctor.fix.journal import audit
 from ytm_doctor.lock import Lock, LockBusy, LockInfo, lock_path, takeover_record
 
 if TYPE_CHECKING:

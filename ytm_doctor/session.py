@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.baseline import apply_to_report, load_from_options
 from ytm_doctor.collect import Selection, collect_checks, collect_fixers, select_checks, split_codes
 from ytm_doctor.context import Context, Scope
-from ytm_doctor.model import Check, Entry, Finding, Severity
+from ytm_doctor.model import Check, Entry, Finding, Rule, Severity
 from ytm_doctor.progress import Progress
 from ytm_doctor.report import (
     CheckOutcome,
@@ -134,6 +134,17 @@ def fix_hint(finding: Finding, fixer: str, config: Config) -> dict[str, str]:
     return {"fixer": fixer, "preview": preview, "apply": preview + " --run"}
 
 
+@dataclass
+class ScanResult:
+    """One scan's report, and what `fix` plans with after it: the Context the checks saw, the
+    selected rules by code and the fixers (collected once per invocation)."""
+
+    report: Report
+    ctx: Context
+    rules: dict[str, Rule]
+    fixers: dict[str, Any]
+
+
 def run_scan(
     config: Config,
     scope: Scope,
@@ -142,6 +153,16 @@ def run_scan(
 ) -> Report:
     """One scan. `before_walk` runs once the command line has proved valid (baseline, plugins,
     selection) and before anything is read: the scan command takes its lock there."""
+    return scan(config, scope, argv, before_walk).report
+
+
+def scan(
+    config: Config,
+    scope: Scope,
+    argv: list[str],
+    before_walk: Callable[[], None] | None = None,
+) -> ScanResult:
+    """run_scan, keeping its Context, rules and fixers for the fix engine."""
     run_info = new_run(argv)
     baseline = load_from_options(config)  # a bad baseline stops the run before the walk
     checks = collect_checks(config)
@@ -201,7 +222,7 @@ def run_scan(
     )
     apply_to_report(report, config, baseline)
     compare_with_previous(report, load_previous(config.paths.report_dir), scope)
-    return report
+    return ScanResult(report, ctx, rules, fixers)
 
 
 def _walk_all(

@@ -18,9 +18,11 @@ from treehash import snapshot
 from ytm_doctor.config import load_config
 from ytm_doctor.context import Context
 from ytm_doctor.errors import UsageError
-from ytm_doctor.executor import Executor, Override
-from ytm_doctor.journal import Journal, list_runs, read_journal
-from ytm_doctor.plan import Action, Fix, PathRef, path_state
+from ytm_doctor.fix.executor import Executor, Override
+from ytm_doctor.fix.journal import Journal, list_runs, read_journal
+from ytm_doctor.fix.operation import OperationRegistry
+from ytm_doctor.fix.plan import Action, Fix, PathRef
+from ytm_doctor.fix.state import path_state
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -61,7 +63,7 @@ class World:
     def executor(self, run_id: str = "RUN1", **kwargs) -> Executor:
         ctx = self.ctx()
         journal = Journal(ctx.paths.report_dir, run_id, {"command": "test"})
-        return Executor(ctx, journal=journal, **kwargs)
+        return Executor(ctx, OperationRegistry.builtin(), journal=journal, **kwargs)
 
     def all(self) -> dict[str, tuple]:
         return snapshot(self.tmp, exclude=(LOGS,))
@@ -98,11 +100,11 @@ def relativize(w: World, name: str = "bgm") -> Fix:
 def undo_all(executor: Executor, journal_dir: Path, run_id: str) -> list[str]:
     """What `ytm-doctor undo RUN --run` does for one fix: inverses in reverse order."""
     record = read_journal(journal_dir, run_id)
-    inverses = [e.inverse for e in reversed(record.entries) if e.done]
-    problems = executor.group_problems(inverses)
+    steps = [executor.step_for(e.action, e.inverse) for e in reversed(record.entries) if e.done]
+    problems = executor.group_problems(steps)
     if not problems:
-        for inv in inverses:
-            executor.run_inverse(inv)
+        for step in steps:
+            executor.run_inverse(step)
     return problems
 
 
@@ -137,7 +139,7 @@ def test_every_op_through_an_escaping_link_is_refused(w: World):
     ]
     for i, fix in enumerate(fixes, 1):
         result = ex.apply(i, fix)
-        assert result.status == "refused", fix.actions[0].describe()
+        assert result.status == "refused", ex.registry.describe(fix.actions[0])
         assert "outside the configured roots" in " ".join(result.reasons)
     assert w.all() == before
 

@@ -10,20 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from ytm_doctor import plan as plan_mod
 from ytm_doctor.errors import UsageError
-from ytm_doctor.plan import (
+from ytm_doctor.fix import state as plan_mod
+from ytm_doctor.fix.operation import OperationRegistry
+from ytm_doctor.fix.plan import (
     PLAN_SCHEMA,
     Action,
     Fix,
     PathRef,
     Plan,
     Unfixable,
-    describe_state,
     first_touches,
-    path_state,
-    state_matches,
 )
+from ytm_doctor.fix.state import describe_state, path_state, state_matches
+
+REGISTRY = OperationRegistry.builtin()
 
 # ---------------------------------------------------------------------------------------------
 # PathRef: a plan can only name plain relative paths under a named root
@@ -197,13 +198,13 @@ def test_actions_round_trip_through_json():
     for action in _all_ops():
         again = Action.from_json(json.loads(json.dumps(action.to_json())))
         assert again == action
-        assert again.describe() == action.describe()
+        assert REGISTRY.describe(again) == REGISTRY.describe(action)
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"op": "rm", "path": {"root": "workspace", "rel": "x"}}, "no known op"),
+        ({"op": "rm", "path": {"root": "workspace", "rel": "x"}}, "not a known operation"),
         ({"op": "rename", "path": {"root": "workspace", "rel": "x"}}, "lacks dest"),
         ({"op": "copy", "path": {"root": "workspace", "rel": "x"}}, "lacks source"),
         ({"op": "symlink", "path": {"root": "workspace", "rel": "x"}}, "lacks target"),
@@ -226,7 +227,7 @@ def test_actions_round_trip_through_json():
 )
 def test_malformed_actions_are_usage_errors(data, message):
     with pytest.raises(UsageError, match=message):
-        Action.from_json(data)
+        REGISTRY.validate(Action.from_json(data))
 
 
 def _plan() -> Plan:
@@ -255,7 +256,7 @@ def test_plan_file_round_trip():
     plan = _plan()
     text = plan.dumps()
     assert json.loads(text)["schema"] == PLAN_SCHEMA
-    again = Plan.loads(text, "plan.json")
+    again = Plan.loads(text, "plan.json", REGISTRY)
     assert again.created == plan.created
     assert again.host == "mac"
     assert again.roots == {"workspace": "/w"}
@@ -292,7 +293,7 @@ def test_plan_file_round_trip():
 )
 def test_bad_plan_files_are_one_line_usage_errors(text, message):
     with pytest.raises(UsageError, match=message) as info:
-        Plan.loads(text, "plan.json")
+        Plan.loads(text, "plan.json", REGISTRY)
     assert "\n" not in str(info.value)
 
 
@@ -300,12 +301,12 @@ def test_hand_edited_precondition_outside_the_root_is_rejected():
     data = _plan().to_json()
     data["fixes"][0]["preconditions"][0]["path"]["rel"] = "../../etc/shadow"
     with pytest.raises(UsageError, match="plain relative path"):
-        Plan.loads(json.dumps(data), "plan.json")
+        Plan.loads(json.dumps(data), "plan.json", REGISTRY)
 
 
 def test_first_touches_in_order_without_repeats():
     # a/f lies beneath "a", which the fix itself creates: it has no state before the fix.
-    refs = first_touches(_all_ops())
+    refs = first_touches(_all_ops(), REGISTRY)
     assert refs == [
         PathRef("workspace", "a"),
         PathRef("vault", "s.json"),

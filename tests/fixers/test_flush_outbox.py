@@ -117,7 +117,7 @@ def test_share_back_then_flush_leaves_shared_manifests_and_an_empty_outbox(store
 
 
 def test_a_flush_interrupted_half_way_and_rerun_ends_in_the_same_state(stored_offline, monkeypatch):
-    from ytm_doctor import store_ops
+    from ytm_doctor.store.ops import store_copy as store_ops
 
     share_back(stored_offline)
     real = store_ops.copy_verified

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ytm_doctor.storecopy import TEMP_MARK
+from ytm_doctor.store.copy import TEMP_MARK
 
 NS = "factory_commentary"
 BASE = f"share/uploads/{NS}"
@@ -256,9 +256,10 @@ def test_release_refuses_when_the_stored_copy_no_longer_verifies(episode):
     """The precondition of a release re-reads the stored copy right before the local bytes
     go: a copy damaged after verification keeps the local file."""
     from ytm_doctor.context import Context
-    from ytm_doctor.executor import Executor
-    from ytm_doctor.journal import Journal
-    from ytm_doctor.plan import Action, Fix, PathRef
+    from ytm_doctor.fix.executor import Executor
+    from ytm_doctor.fix.journal import Journal
+    from ytm_doctor.fix.operation import OperationRegistry
+    from ytm_doctor.fix.plan import Action, Fix, PathRef
 
     store(episode, "--src", WAV, "--run")
     stored = episode.root / BASE / "audio_final/CH02/012/CH02-012.wav"
@@ -270,7 +271,7 @@ def test_release_refuses_when_the_stored_copy_no_longer_verifies(episode):
     local = PathRef("workspace", WAV[3:])
     source = PathRef("share", f"uploads/{NS}/audio_final/CH02/012/CH02-012.wav")
     fix = Fix("store", "t", "release", [Action("release", local, source=source, sha256=good)])
-    result = Executor(ctx, journal=journal).apply(1, fix)
+    result = Executor(ctx, OperationRegistry.builtin(), journal=journal).apply(1, fix)
     assert result.status == "failed"
     assert "the local file is kept" in " ".join(result.reasons)
     assert not (episode.root / WAV).is_symlink() and sha(episode.root / WAV) == good
@@ -344,7 +345,7 @@ def test_a_copy_killed_mid_way_leaves_no_final_file_and_a_rerun_completes(episod
 
 
 def test_a_copy_that_does_not_read_back_as_written_never_takes_its_name(tmp_path, monkeypatch):
-    from ytm_doctor import storecopy
+    from ytm_doctor.store import copy as storecopy
 
     src = tmp_path / "src.bin"
     src.write_bytes(os.urandom(20_000))
@@ -370,7 +371,7 @@ def test_a_copy_that_does_not_read_back_as_written_never_takes_its_name(tmp_path
 
 
 def test_only_temp_files_of_dead_processes_of_this_host_are_cleaned(tmp_path):
-    from ytm_doctor import storecopy
+    from ytm_doctor.store import copy as storecopy
 
     src = tmp_path / "src.bin"
     src.write_bytes(b"final cut")
@@ -417,7 +418,7 @@ def test_a_saved_store_plan_applies_and_refuses_when_stale_or_escaping(episode):
 
 @pytest.mark.parametrize("size", [1, 4095, 4096, 4097, 3 * 4096, 3 * 4096 + 7])
 def test_the_copy_is_exact_at_every_chunk_boundary(tmp_path, size):
-    from ytm_doctor import storecopy
+    from ytm_doctor.store import copy as storecopy
 
     src = tmp_path / "src.bin"
     src.write_bytes(os.urandom(size))

@@ -26,11 +26,12 @@ HOOKS = sorted(
 
 
 def test_every_hook_of_the_spec_is_found() -> None:
-    # SPEC §5: options, configure, checks, fixers, writers, report-ready.
+    # SPEC §5: options, configure, checks, fixers, writers, report-ready; and operations.
     assert HOOKS == [
         "ytm_doctor_addoption",
         "ytm_doctor_collect_checks",
         "ytm_doctor_collect_fixers",
+        "ytm_doctor_collect_operations",
         "ytm_doctor_collect_writers",
         "ytm_doctor_configure",
         "ytm_doctor_report_ready",

@@ -9,20 +9,19 @@ cannot name a place outside them.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.errors import UsageError
 
+if TYPE_CHECKING:
+    from ytm_doctor.fix.operation import OperationRegistry
+
 PLAN_SCHEMA = "ytm-doctor.plan.v1"
-HASH_LIMIT = 64 * 1024 * 1024  # files larger than this are compared by size and mtime
 
 
 @dataclass(frozen=True)
@@ -65,76 +64,12 @@ class PathRef:
         return PurePosixPath(self.rel).name
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def path_state(path: str | os.PathLike) -> dict[str, Any]:
-    """What is at `path` now, in the terms preconditions compare (lstat: links not followed)."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return {"kind": "missing"}
-    except NotADirectoryError:
-        return {"kind": "missing"}
-    if stat.S_ISLNK(st.st_mode):
-        return {"kind": "link", "target": os.readlink(path)}
-    if stat.S_ISDIR(st.st_mode):
-        try:
-            empty = not os.listdir(path)
-        except OSError:
-            empty = False
-        return {"kind": "dir", "empty": empty}
-    if stat.S_ISREG(st.st_mode):
-        state: dict[str, Any] = {"kind": "file", "size": st.st_size}
-        if st.st_size <= HASH_LIMIT:
-            state["sha256"] = sha256_file(path)
-        else:
-            state["mtime_ns"] = st.st_mtime_ns
-        return state
-    return {"kind": "other"}
-
-
-def state_matches(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
-    """Whether `actual` is still what the plan saw; only recorded keys are compared, and a dir
-    recorded as non-empty still matches when files were added to it."""
-    if expected.get("kind") != actual.get("kind"):
-        return False
-    for key, value in expected.items():
-        if key == "empty" and value is False:
-            continue
-        if key in actual and actual[key] != value:
-            return False
-    return True
-
-
-def describe_state(state: dict[str, Any]) -> str:
-    kind = state.get("kind")
-    if kind == "link":
-        return f"link -> {state['target']}"
-    if kind == "file":
-        digest = state.get("sha256")
-        size = f" {state['size']} bytes" if "size" in state else ""
-        return f"file{size}" + (f" sha256 {digest[:12]}" if digest else "")
-    if kind == "dir":
-        return "empty dir" if state.get("empty") else "dir"
-    return kind or "?"
-
-
 @dataclass
 class Action:
-    """One step. op is one of:
-    mkdir(path), write(path, data), replace(path, data), rename(path -> dest),
-    symlink(path -> target), copy(source -> path) (a file or a whole tree),
-    rsync(path = the Vault's workspaces dir; options {"delete": bool}): the Hot -> Vault mirror,
-    run by ytm_doctor.mirror with every setting taken from the configuration at apply time (a
-    plan never carries a command line),
-    store_copy(source -> path[, sha256]), store_manifest(path, data), release(path, source,
-    sha256[, target]), retire(path): the shared store's verified copies (ytm_doctor.store_ops)."""
+    """One step of a fix: the operation's name and its arguments. Which fields an operation
+    needs, what it does and how it is undone is the operation's business (ytm_doctor.fix.ops,
+    the store's and the mirror's operations, or a plugin's), looked up by `op` in the
+    OperationRegistry; an Action itself is plain data, saved in plans and journals as is."""
 
     op: str
     path: PathRef
@@ -146,41 +81,8 @@ class Action:
     options: dict[str, Any] | None = None  # rsync
     sha256: str | None = None  # store_copy (expected source hash), release (verified hash)
 
-    @property
-    def undoable(self) -> bool:
-        """False for what no inverse can revert (a mirror's rsync)."""
-        return self.op not in IRREVERSIBLE_OPS
-
     def touched(self) -> list[PathRef]:
         return [p for p in (self.path, self.dest, self.source) if p is not None]
-
-    def describe(self) -> str:
-        if self.op == "rename":
-            return f"rename   {self.path} -> {self.dest}"
-        if self.op == "symlink":
-            return f"symlink  {self.path} -> {self.target}"
-        if self.op == "copy":
-            return f"copy     {self.source} -> {self.path}"
-        if self.op in ("write", "replace"):
-            size = len(self.data or b"")
-            return f"{self.op:<8} {self.path} ({size} bytes)"
-        if self.op in ("store_copy", "store_manifest", "release", "retire"):
-            return self._describe_store()
-        if self.op == "rsync":
-            how = "delete-sync" if (self.options or {}).get("delete", True) else "copy only"
-            return f"rsync    workspace:. -> {self.path} ({how}; preview: ytm-doctor mirror)"
-        return f"{self.op:<8} {self.path}"
-
-    def _describe_store(self) -> str:
-        digest = f" (sha256 {self.sha256[:12]})" if self.sha256 else ""
-        if self.op == "store_copy":
-            return f"store    {self.source} -> {self.path}{digest}, verified"
-        if self.op == "store_manifest":
-            return f"manifest {self.path}"
-        if self.op == "release":
-            what = f"symlink -> {self.target}" if self.target else "removed"
-            return f"release  {self.path} ({what}, once {self.source} re-verifies{digest})"
-        return f"retire   {self.path} (kept in this run's backups)"
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"op": self.op, "path": self.path.to_json()}
@@ -202,8 +104,8 @@ class Action:
 
     @classmethod
     def from_json(cls, data: Any) -> Action:
-        if not isinstance(data, dict) or data.get("op") not in OPS:
-            raise UsageError(f"plan action {data!r} has no known op")
+        if not isinstance(data, dict) or not isinstance(data.get("op"), str):
+            raise UsageError(f"plan action {data!r} has no op")
         try:
             raw = base64.b64decode(data["data_b64"], validate=True) if "data_b64" in data else None
         except ValueError:
@@ -221,45 +123,9 @@ class Action:
         )
         if action.options is not None and not isinstance(action.options, dict):
             raise UsageError(f"plan action {action.op} options must be an object")
-        needs = {
-            "rename": "dest",
-            "copy": "source",
-            "symlink": "target",
-            "write": "data",
-            "replace": "data",
-            "store_copy": "source",
-            "store_manifest": "data",
-            "release": "source",
-        }.get(action.op)
-        if needs and getattr(action, needs) is None:
-            raise UsageError(f"plan action {action.op} lacks {needs}")
         if action.target is not None and ("\0" in action.target or not action.target):
             raise UsageError(f"plan action {action.op} has an invalid link target")
         return action
-
-    def creates(self) -> PathRef | None:
-        """The path this action brings into being (what later actions may write beneath)."""
-        if self.op == "rename":
-            return self.dest
-        if self.op in ("mkdir", "symlink", "copy", "write"):
-            return self.path
-        return None
-
-
-IRREVERSIBLE_OPS = ("rsync",)
-OPS = (
-    "mkdir",
-    "write",
-    "replace",
-    "rename",
-    "symlink",
-    "copy",
-    "rsync",
-    "store_copy",
-    "store_manifest",
-    "release",
-    "retire",
-)
 
 
 @dataclass
@@ -358,7 +224,8 @@ class Plan:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
-    def loads(cls, text: str, source: str) -> Plan:
+    def loads(cls, text: str, source: str, registry: OperationRegistry) -> Plan:
+        """A plan file, every action checked against its operation (exit 4 when not)."""
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -372,6 +239,12 @@ class Plan:
             fixes = [Fix.from_json(f) for f in data["fixes"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"{source}: malformed plan: {exc}") from None
+        for fix in fixes:
+            for action in fix.actions:
+                try:
+                    registry.validate(action)
+                except UsageError as exc:
+                    raise UsageError(f"{source}: {exc}") from None
         return cls(
             created=created,
             fixes=fixes,
@@ -380,7 +253,7 @@ class Plan:
         )
 
 
-def first_touches(actions: Iterable[Action]) -> list[PathRef]:
+def first_touches(actions: Iterable[Action], registry: OperationRegistry) -> list[PathRef]:
     """Every path the actions touch that exists before the fix runs, in order of first touch:
     what preconditions are taken on, and what is confined before the first action. A path
     beneath one an earlier action creates (a README in a directory the fix makes) is left out:
@@ -391,7 +264,7 @@ def first_touches(actions: Iterable[Action]) -> list[PathRef]:
         for ref in action.touched():
             if ref not in seen and not any(ref.is_under(c) and ref != c for c in created):
                 seen.append(ref)
-        made = action.creates()
+        made = registry.get(action.op).creates(action)
         if made is not None:
             created.append(made)
     return seen

@@ -20,27 +20,28 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shlex
-import socket
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ExitCode, UsageError
-from ytm_doctor.executor import Executor
-from ytm_doctor.fixing import Planned, execute, override_from, print_plan
-from ytm_doctor.manifest import KINDS
-from ytm_doctor.outbox import outbox_manifests, plan_flush
-from ytm_doctor.plan import Fix, Plan, Unfixable, first_touches, path_state
-from ytm_doctor.store import (
+from ytm_doctor.fix.operation import OperationRegistry, operations_for
+from ytm_doctor.fix.output import print_plan
+from ytm_doctor.fix.plan import Fix, Plan, Unfixable
+from ytm_doctor.fix.planning import new_plan, with_preconditions
+from ytm_doctor.fix.run import check_plan, override_from
+from ytm_doctor.fixing import execute
+from ytm_doctor.store.layout import (
     StorePlanner,
     Target,
     episode_artifacts,
     infer_artifact,
     store_target,
 )
+from ytm_doctor.store.manifest import KINDS
+from ytm_doctor.store.outbox import outbox_manifests, plan_flush
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -157,7 +158,7 @@ def store_command(config: Config, options: argparse.Namespace, argv: list[str]) 
     fixes = planner.fixes(artifacts, release=release, stage=stage)
     if not artifacts:
         notes = [*notes, "no L1 artifact of this episode is in the workspace"]
-    plan = _plan(ctx, created, fixes, [])
+    plan = _plan(ctx, created, fixes, [], operations_for(config))
     header = f"store {subject} -> {target.describe()}"
     return _finish(config, ctx, plan, argv, header, notes, target, command="store")
 
@@ -181,7 +182,7 @@ def flush_command(config: Config, options: argparse.Namespace, argv: list[str]) 
     items = plan_flush(ctx, manifests, created.strftime("%Y%m%dT%H%M%SZ"))
     fixes = [i for i in items if isinstance(i, Fix)]
     unfixable = [i for i in items if isinstance(i, Unfixable)]
-    plan = _plan(ctx, created, fixes, unfixable)
+    plan = _plan(ctx, created, fixes, unfixable, operations_for(config))
     header = f"flush-outbox: {len(manifests)} manifests in {target.describe()}"
     code = _finish(config, ctx, plan, argv, header, [], target, command="flush-outbox")
     return ExitCode.VIOLATIONS if unfixable and code == ExitCode.OK else code
@@ -205,7 +206,7 @@ def _finish(
         print(header)
         for note in notes:
             print(f"  skipped: {note}")
-        print_plan(Planned(plan))
+        print_plan(plan, operations_for(config))
     if not plan.fixes:
         if not as_json:
             print(f"nothing to do: {_nothing(plan, notes)}.")
@@ -240,8 +241,8 @@ def _finish(
 
 
 def _dry_run(config, ctx, plan, header, notes, target: Target, as_json: bool) -> int:
-    executor = Executor(ctx, override=override_from(config))
-    checks = [executor.check(i, fix) for i, fix in enumerate(plan.fixes, 1)]
+    registry = operations_for(config)
+    checks = check_plan(ctx, plan.fixes, registry, override_from(config))
     if as_json:
         print(
             json.dumps(
@@ -262,7 +263,7 @@ def _dry_run(config, ctx, plan, header, notes, target: Target, as_json: bool) ->
     for note in notes:
         print(f"  skipped: {note}")
     print()
-    print_plan(Planned(plan))
+    print_plan(plan, registry)
     for result in checks:
         for reason in result.reasons:
             print(f"[{result.index}] would be refused: {reason}")
@@ -281,20 +282,15 @@ def _nothing(plan: Plan, notes: list[str]) -> str:
     return "the store already holds all of it"
 
 
-def _plan(ctx: Context, created: datetime, fixes: list[Fix], unfixable: list[Unfixable]) -> Plan:
+def _plan(
+    ctx: Context,
+    created: datetime,
+    fixes: list[Fix],
+    unfixable: list[Unfixable],
+    registry: OperationRegistry,
+) -> Plan:
     """The plan, each fix with the state of every path it touches as its preconditions."""
-    executor = Executor(ctx)
-    for fix in fixes:
-        fix.preconditions = [
-            (ref, path_state(executor.resolve(ref))) for ref in first_touches(fix.actions)
-        ]
-    return Plan(
-        created=created,
-        fixes=fixes,
-        unfixable=unfixable,
-        roots={k: os.fspath(v) for k, v in ctx.paths.named_roots().items()},
-        host=socket.gethostname(),
-    )
+    return new_plan(ctx, created, with_preconditions(ctx, fixes, registry), unfixable)
 
 
 def _stage(ctx: Context, channel: str | None, video: str | None) -> str:
@@ -337,7 +333,7 @@ def _lock(config: Config, argv: list[str]):
 def _audit_takeover(ctx: Context, lock, command: str) -> None:
     if lock.took_over is None:
         return
-    from ytm_doctor.journal import audit
+    from ytm_doctor.fix.journal import audit
     from ytm_doctor.lock import takeover_record
 
     print(

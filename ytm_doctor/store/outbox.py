@@ -15,12 +15,12 @@ import socket
 import stat
 from typing import TYPE_CHECKING, Any
 
-from ytm_doctor import manifest
 from ytm_doctor.clock import now_iso_micros
-from ytm_doctor.manifest import Manifest, latest_by_path, load_manifests
-from ytm_doctor.plan import Action, Fix, PathRef, Unfixable
-from ytm_doctor.store import SUPERSEDED, base_rel, outbox_base
-from ytm_doctor.storecopy import sha256_of
+from ytm_doctor.fix.plan import Action, Fix, PathRef, Unfixable
+from ytm_doctor.hashing import sha256_of
+from ytm_doctor.store import manifest
+from ytm_doctor.store.layout import SUPERSEDED, base_rel, outbox_base
+from ytm_doctor.store.manifest import Manifest, latest_by_path, load_manifests
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ytm_doctor import manifest
 from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
-from ytm_doctor.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
-from ytm_doctor.plan import Action, Fix, PathRef
-from ytm_doctor.storecopy import sha256_of
+from ytm_doctor.fix.plan import Action, Fix, PathRef
+from ytm_doctor.hashing import sha256_of
+from ytm_doctor.store import manifest
+from ytm_doctor.store.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
 from ytm_doctor.workspace import CHANNEL_RE, VIDEO_RE, episode_of, normalize_video
 
 if TYPE_CHECKING:

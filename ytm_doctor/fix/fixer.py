@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.fix.plan import Fix, PathRef, Unfixable
+from ytm_doctor.fix.state import path_state
 from ytm_doctor.model import Finding
-from ytm_doctor.plan import Fix, PathRef, Unfixable, path_state
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context

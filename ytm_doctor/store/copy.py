@@ -29,32 +29,10 @@ from typing import Any
 import psutil
 
 from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.hashing import CHUNK, NOFOLLOW, CopyError, FileSig, read_into
 
-CHUNK = 8 * 1024 * 1024  # large reads keep hashlib (which releases the GIL) busy
 TEMP_MARK = ".ytm-tmp-"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FADV_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None) if hasattr(os, "posix_fadvise") else None
-
-
-class CopyError(OSError):
-    """The copy cannot be trusted (or the source is not what the plan expected); nothing was
-    placed under the final name."""
-
-
-@dataclass(frozen=True)
-class FileSig:
-    """What changes whenever a file's bytes change (short of deliberate forgery): a hash taken
-    while the signature was this one still holds while it is."""
-
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    ino: int
-    dev: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> FileSig:
-        return cls(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 @dataclass(frozen=True)
@@ -104,42 +82,6 @@ def _alive(pid: int) -> bool:
         return True  # cannot tell: keep its temp file
 
 
-def sha256_of(path: str, chunk: int = CHUNK) -> tuple[str, FileSig]:
-    """The file's SHA-256 and its signature while read (links are not followed)."""
-    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    try:
-        before = FileSig.of(os.fstat(fd))
-        digest, _ = _hash_fd(fd, chunk)
-        after = FileSig.of(os.fstat(fd))
-    finally:
-        os.close(fd)
-    if after != before:
-        raise CopyError(errno.EAGAIN, "the file changed while it was being read", path)
-    return digest, after
-
-
-def _hash_fd(fd: int, chunk: int) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    buffer = memoryview(bytearray(chunk))
-    while n := _readinto(fd, buffer):
-        digest.update(buffer[:n])
-        size += n
-    return digest.hexdigest(), size
-
-
-def _readinto(fd: int, buffer: memoryview, offset: int | None = None) -> int:
-    """Read into a buffer that is reused: allocating a fresh one per chunk would make the
-    kernel fault in and zero a gigabyte of memory for a gigabyte copied."""
-    if offset is None:
-        return os.readv(fd, [buffer])
-    if hasattr(os, "preadv"):
-        return os.preadv(fd, [buffer], offset)
-    data = os.pread(fd, len(buffer), offset)  # macOS before 11 has no preadv
-    buffer[: len(data)] = data
-    return len(data)
-
-
 def _write_all(fd: int, data: memoryview) -> None:
     while data:
         written = os.write(fd, data)
@@ -150,7 +92,7 @@ def _reread(fd: int, offset: int, size: int, digest: Any, buffer: memoryview) ->
     """Hash `size` bytes of the copy from `offset` as the filesystem returns them now."""
     done = 0
     while done < size:
-        n = _readinto(fd, buffer[: size - done], offset + done)
+        n = read_into(fd, buffer[: size - done], offset + done)
         if not n:
             break
         digest.update(buffer[:n])
@@ -181,7 +123,7 @@ def _copy_hash_verify(
         writing = checking = None
         previous: tuple[int, int] | None = None  # (offset, length) written, not yet re-read
         turn = 0
-        while n := _readinto(fd_in, buffers[turn]):
+        while n := read_into(fd_in, buffers[turn]):
             data = buffers[turn][:n]
             if writing is not None:
                 writing.result()  # the other buffer is free again
@@ -228,16 +170,16 @@ def copy_verified(
     for leftover in stale_temps(dest):
         with contextlib.suppress(OSError):
             os.unlink(leftover)
-    fd_in = os.open(src, os.O_RDONLY | _NOFOLLOW)
+    fd_in = os.open(src, os.O_RDONLY | NOFOLLOW)
     tmp = None
     try:
         st_in = os.fstat(fd_in)
         if not stat.S_ISREG(st_in.st_mode):
             raise CopyError(errno.EINVAL, "not a regular file", src)
         tmp = temp_path(dest)
-        fd_out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+        fd_out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644)
         try:
-            fd_check = os.open(tmp, os.O_RDONLY | _NOFOLLOW)
+            fd_check = os.open(tmp, os.O_RDONLY | NOFOLLOW)
             try:
                 digest, size, check_sha, check_size = _copy_hash_verify(
                     fd_in, fd_out, fd_check, chunk
@@ -310,30 +252,3 @@ def _place(tmp: str, dest: str, replace_link: bool) -> None:
         os.rename(tmp, dest)
         return
     os.unlink(tmp)
-
-
-class HashCache:
-    """Hashes taken during one run, reused while the file's signature is unchanged."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, tuple[FileSig, str]] = {}
-
-    def remember(self, path: str, sig: FileSig, sha256: str) -> None:
-        self._known[os.path.normpath(path)] = (sig, sha256)
-
-    def recorded(self, path: str) -> str | None:
-        """The hash this run verified for `path` (e.g. the copy it made), if any."""
-        known = self._known.get(os.path.normpath(path))
-        return known[1] if known else None
-
-    def sha256(self, path: str, *, fresh: bool = False) -> str:
-        """The file's SHA-256: from this run's earlier reading when the file is unchanged since,
-        or read now (always read with `fresh`)."""
-        key = os.path.normpath(path)
-        if not fresh and key in self._known:
-            sig, digest = self._known[key]
-            if FileSig.of(os.lstat(path)) == sig:
-                return digest
-        digest, sig = sha256_of(path)
-        self._known[key] = (sig, digest)
-        return digest

@@ -21,17 +21,16 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.clock import utc_now
 from ytm_doctor.errors import ExitCode, UsageError
-from ytm_doctor.fixers.mirror import rsync_fix
+from ytm_doctor.fix.fixer import FixContext
+from ytm_doctor.fix.operation import operations_for
+from ytm_doctor.fix.run import RunOutcome, run_plan
 from ytm_doctor.lock import Lock, LockBusy
-from ytm_doctor.mirror import (
-    INPUT_DIR,
+from ytm_doctor.mirror.engine import (
     LOCK_NAME,
-    RSYNC_EXIT,
     MirrorOutcome,
     MirrorSettings,
     audit_takeover,
     delete_refusal,
-    find_rsync,
     mirror_lock,
     mirror_once,
     refusal_log,
@@ -39,73 +38,30 @@ from ytm_doctor.mirror import (
     share_refusal,
     workspace_rel,
 )
+from ytm_doctor.mirror.filters import INPUT_DIR
+from ytm_doctor.mirror.operation import rsync_fix
+from ytm_doctor.mirror.prepare import ensure_dirs_fix, sentinel_fix
+from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.context import Context
+    from ytm_doctor.fix.plan import Fix
     from ytm_doctor.paths import Paths
-    from ytm_doctor.plan import Fix
 
 
 def _preparations(ctx: Context, *, ensure: bool, bootstrap: bool) -> list[Fix]:
-    """The fixes `--ensure-dirs` and `--bootstrap-dest` add before the rsync (through the same
-    fixers as ensure-vault-dirs and bootstrap-sentinel)."""
-    from ytm_doctor.fixer import FixContext
-
+    """The fixes `--ensure-dirs` and `--bootstrap-dest` add before the rsync (the same plans
+    as the ensure-vault-dirs and bootstrap-sentinel fixers)."""
     fixes: list[Fix] = []
     fx = FixContext(ctx=ctx, stamp=utc_now().strftime("%Y%m%dT%H%M%SZ"))
     if ensure:
-        fixes += _ensure_fixes(ctx, fx)
-    if bootstrap:
-        fixes += _bootstrap_fixes(ctx, fx)
+        fix = ensure_dirs_fix(fx)
+        fixes += [fix] if fix else []
+    found = sentinel_problem(ctx.paths) if bootstrap else None
+    if found is not None:
+        fixes.append(sentinel_fix(fx, *found))
     return fixes
-
-
-def _ensure_fixes(ctx: Context, fx) -> list[Fix]:
-    from ytm_doctor.checks.vault import DIRS_MISSING
-    from ytm_doctor.fixers.ensure_vault_dirs import EnsureVaultDirs
-    from ytm_doctor.plan import Fix
-
-    share = ctx.paths.share_root
-    wanted = [ctx.paths.vault_workspaces_root.name, *ctx.config["vault.required_dirs"]]
-    findings = []
-    for item in wanted:
-        rel = os.path.normpath(item.strip("/")).replace(os.sep, "/")
-        if rel in (".", "") or rel.startswith(".."):
-            continue
-        full = share / rel
-        if os.path.lexists(full):
-            if not full.is_dir():
-                raise UsageError(
-                    f"mirror --ensure-dirs: {full} exists and is not a directory; move it aside"
-                )
-            continue
-        findings.append(
-            DIRS_MISSING.finding(
-                f"{rel}/ is missing", root="share", path=rel, abs_path=os.fspath(full)
-            )
-        )
-    return [f for f in EnsureVaultDirs().plan(findings, fx) if isinstance(f, Fix)]
-
-
-def _bootstrap_fixes(ctx: Context, fx) -> list[Fix]:
-    from ytm_doctor.checks.vault import SENTINEL
-    from ytm_doctor.fixers.bootstrap_sentinel import BootstrapSentinel
-
-    found = sentinel_problem(ctx.paths)
-    if found is None:
-        return []
-    problem, what = found
-    if problem == "wrong-namespace":
-        # Another factory's Vault: writing over its sentinel would mirror into its tree.
-        raise UsageError(
-            f"mirror --bootstrap-dest: {what}; it belongs to another namespace, which "
-            "--bootstrap-dest never overwrites (ytm-doctor explain YTM201)"
-        )
-    finding = SENTINEL.finding(
-        what, root="vault", path=".", abs_path=os.fspath(ctx.paths.vault_workspaces_root)
-    )
-    return list(BootstrapSentinel().plan([finding], fx))
 
 
 def mirror_command(config: Config, argv: list[str]) -> int:
@@ -133,7 +89,9 @@ def mirror_command(config: Config, argv: list[str]) -> int:
             refusal_log(paths, str(exc).removeprefix("mirror: "), delete=delete, started=started)
         raise
     if not run:
-        return _dry_run(paths, settings, rsync, fixes, delete=delete, as_json=as_json)
+        return _dry_run(
+            paths, settings, rsync, fixes, operations_for(config), delete=delete, as_json=as_json
+        )
 
     command = shlex.join(["ytm-doctor", *argv])
     lock = mirror_lock(paths, command, config)
@@ -162,46 +120,37 @@ def _say_busy(lock: Lock, holder, as_json: bool) -> None:
 
 
 def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_json: bool) -> int:
-    from ytm_doctor.executor import Executor
-    from ytm_doctor.journal import Journal, audit, new_run_id
-
     paths = ctx.paths
-    run_id = new_run_id()
-    try:
-        journal = Journal(paths.report_dir, run_id, {"command": "mirror", "argv": argv})
-    except OSError as exc:
-        raise UsageError(
-            f"mirror: cannot write the journal under {paths.report_dir}: {exc}; nothing was changed"
-        ) from None
-    executor = Executor(ctx, journal=journal)
-    executor.held_locks[LOCK_NAME] = lock
-    results = []
-    for index, fix in enumerate(fixes, 1):
-        result = executor.apply(index, fix)
-        results.append(result)
-        if result.status != "applied":
-            break  # no rsync into a Vault whose sentinel or dirs could not be made
-    counts = {s: sum(r.status == s for r in results) for s in ("applied", "refused", "failed")}
-    outcome = executor.outcomes[-1] if executor.outcomes else None
-    audit(
-        paths.report_dir,
-        {
-            "run_id": run_id,
-            "command": "mirror",
-            "argv": argv,
-            "fixes": len(results),
-            **counts,
+
+    def audit_extra(run: RunOutcome) -> dict:
+        outcome = run.outcomes[-1] if run.outcomes else None
+        return {
             "returncode": outcome.returncode if outcome else None,
             "log": workspace_rel(outcome.log, paths) if outcome and outcome.log else None,
-        },
-    )
-    ok = all(r.status == "applied" for r in results) and len(results) == len(fixes)
+        }
+
+    try:
+        run = run_plan(
+            ctx,
+            fixes,
+            operations_for(ctx.config),
+            command="mirror",
+            argv=argv,
+            held_locks={LOCK_NAME: lock},
+            # No rsync into a Vault whose sentinel or dirs could not be made.
+            stop_at_first_failure=True,
+            audit_extra=audit_extra,
+        )
+    except UsageError as exc:
+        raise UsageError(f"mirror: {exc}") from None
+    results = run.results
+    outcome = run.outcomes[-1] if run.outcomes else None
     if as_json:
         print(
             json.dumps(
                 {
-                    "run_id": run_id,
-                    "journal": os.fspath(journal.path),
+                    "run_id": run.run_id,
+                    "journal": os.fspath(run.journal),
                     "status": outcome.status if outcome else "not-run",
                     "fixes": [
                         {"title": r.fix.title, "status": r.status, "reasons": r.reasons}
@@ -220,29 +169,31 @@ def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_js
                 print(f"         {reason}")
         if outcome:
             _print_outcome(outcome, paths)
-        print(f"journal: {journal.path} (run {run_id}; a mirror cannot be undone)")
+        print(f"journal: {run.journal} (run {run.run_id}; a mirror cannot be undone)")
     if outcome and outcome.status == "partial-vanished":
         print(
             "ytm-doctor: warning: mirror: some files vanished on Hot while being sent (rsync 24); "
             "they are mirrored next run",
             file=sys.stderr,
         )
-    return ExitCode.OK if ok else ExitCode.VIOLATIONS
+    return ExitCode.OK if run.ok else ExitCode.VIOLATIONS
 
 
-def _dry_run(paths, settings, rsync, fixes: list[Fix], *, delete: bool, as_json: bool) -> int:
+def _dry_run(
+    paths, settings, rsync, fixes: list[Fix], registry, *, delete: bool, as_json: bool
+) -> int:
     outcome = mirror_once(paths, settings, rsync, delete=delete, dry_run=True)
     if as_json:
         data = dict(outcome.record)
         data["would_apply_first"] = [
-            {"title": f.title, "actions": [a.describe() for a in f.actions]} for f in fixes
+            {"title": f.title, "actions": [registry.describe(a) for a in f.actions]} for f in fixes
         ]
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for fix in fixes:
             print(f"would  {fix.title}")
             for action in fix.actions:
-                print(f"         {action.describe()}")
+                print(f"         {registry.describe(action)}")
         _print_outcome(outcome, paths)
         if outcome.ok:
             print("dry-run: nothing was changed. Add --run to mirror.")

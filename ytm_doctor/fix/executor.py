@@ -1,0 +1,259 @@
+"""The Executor: the only code that changes the disk for fixers, store and mirror.
+
+Every action is resolved against the configured roots and refused when it would leave them,
+when a symlink on its way leads out of them, when it would write into a share that is not
+online, or when the world no longer matches the plan's preconditions. A fix runs as a unit:
+all checks before the first action, every action journaled before and after it runs, and the
+actions already done reverted when a later one fails. What each action does is its operation's
+(looked up by name in the OperationRegistry); the rules above hold for every operation alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.fix.journal import Journal
+from ytm_doctor.fix.operation import Operation, OperationRegistry, Refused
+from ytm_doctor.fix.plan import Action, Fix, PathRef, first_touches
+from ytm_doctor.fix.state import describe_state, path_state, state_matches
+from ytm_doctor.hashing import HashCache
+
+if TYPE_CHECKING:
+    from ytm_doctor.context import Context
+
+BACKUP_DIR = "backups"  # under the report dir: copies of files a fix replaced
+
+__all__ = ["BACKUP_DIR", "Executor", "FixResult", "Override", "Refused", "UndoStep"]
+
+
+@dataclass
+class Override:
+    """Break-glass for destructive fixes of unposted episodes: --allow-unposted or
+    YTM_EMERGENCY_OVERRIDE=1, always with a reason (audited)."""
+
+    reason: str
+    via: str  # "--allow-unposted" or "YTM_EMERGENCY_OVERRIDE"
+
+
+@dataclass
+class FixResult:
+    index: int
+    fix: Fix
+    status: str  # applied, refused, failed, ready (dry-run: would apply)
+    reasons: list[str] = field(default_factory=list)
+    actions_done: int = 0
+
+
+@dataclass
+class UndoStep:
+    """One journaled inverse and the operation that runs it."""
+
+    op: Operation
+    inverse: dict[str, Any]
+
+
+class Executor:
+    def __init__(
+        self,
+        ctx: Context,
+        registry: OperationRegistry,
+        *,
+        journal: Journal | None = None,
+        override: Override | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.registry = registry
+        self.journal = journal
+        self.override = override
+        self.roots = {name: os.fspath(path) for name, path in ctx.paths.named_roots().items()}
+        self.real_roots = sorted({os.path.realpath(p) for p in self.roots.values()})
+        self.share_roots = {
+            os.path.normpath(os.fspath(ctx.paths.share_root)),
+            os.path.realpath(ctx.paths.share_root),
+        }
+        self.backup_dir = ctx.paths.report_dir / BACKUP_DIR
+        # Locks this run already holds, by name (an action needing one does not take it
+        # again), and what actions report beyond the journal (the mirror's summary).
+        self.held_locks: dict[str, Any] = {}
+        self.outcomes: list[Any] = []
+        self.hashes = HashCache()  # files hashed during this run
+
+    @property
+    def run_id(self) -> str | None:
+        return self.journal.run_id if self.journal else None
+
+    # -- resolving and confining -------------------------------------------------------------
+
+    def resolve(self, ref: PathRef) -> str:
+        if ref.root not in self.roots:
+            raise Refused(f"{ref}: unknown or unconfigured root {ref.root!r}")
+        return os.path.normpath(os.path.join(self.roots[ref.root], ref.rel))
+
+    def inside_roots(self, real: str) -> bool:
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.real_roots)
+
+    def confine(self, ref: PathRef) -> str:
+        """The absolute path for `ref`, or Refused when it is (or leads) outside the roots."""
+        path = self.resolve(ref)
+        # The parent is where the write happens: resolve every link on the way there.
+        parent_real = os.path.realpath(os.path.dirname(path))
+        if not self.inside_roots(parent_real):
+            raise Refused(
+                f"{ref}: its directory leads outside the configured roots ({parent_real})"
+            )
+        if self._on_share(parent_real) and not self.ctx.share.online:
+            raise Refused(
+                f"{ref}: the share is {self.ctx.share.status}; this fix waits for "
+                "the share to be mounted"
+            )
+        return path
+
+    def _on_share(self, real: str) -> bool:
+        return any(
+            real == s or real.startswith(s.rstrip(os.sep) + os.sep) for s in self.share_roots
+        )
+
+    def confine_source(self, ref: PathRef) -> str:
+        """A path read through (a copy's source): the path itself, links followed, must stay
+        inside the roots, or a plan could copy outside data in."""
+        path = self.confine(ref)
+        real = os.path.realpath(path)
+        if not self.inside_roots(real):
+            raise Refused(f"{ref}: leads outside the configured roots ({real})")
+        return path
+
+    def backup_ref(self, ref: PathRef) -> PathRef:
+        """Where this run keeps the old bytes of `ref` (under the report dir's backups/)."""
+        run = self.run_id or "dry-run"
+        rel = os.path.relpath(
+            self.backup_dir / run / ref.root / ref.rel, self.ctx.paths.workspace_root
+        )
+        return PathRef("workspace", rel.replace(os.sep, "/"))
+
+    # -- checking ----------------------------------------------------------------------------
+
+    def first_touches(self, fix: Fix) -> list[PathRef]:
+        return first_touches(fix.actions, self.registry)
+
+    def problems(self, fix: Fix) -> list[str]:
+        """Why `fix` cannot run now (empty: it can)."""
+        reasons: list[str] = []
+        try:
+            ops = [self.registry.get(a.op) for a in fix.actions]
+        except Refused as exc:
+            return [str(exc)]
+        existing = self.first_touches(fix)
+        sources = [ref for op, a in zip(ops, fix.actions, strict=True) for ref in op.reads(a)]
+        for ref in existing + [p for p, _ in fix.preconditions if p not in existing]:
+            try:
+                self.confine_source(ref) if ref in sources else self.confine(ref)
+            except Refused as exc:
+                if str(exc) not in reasons:
+                    reasons.append(str(exc))
+        if reasons:
+            return reasons
+        if fix.destructive and fix.stage in ("hot", "freeze") and self.override is None:
+            reasons.append(
+                f"{fix.episode or 'this episode'} is unposted ({fix.stage}): "
+                "destructive fixes need --allow-unposted (or YTM_EMERGENCY_OVERRIDE=1)"
+                " and --reason"
+            )
+        for ref, expected in fix.preconditions:
+            actual = path_state(self.resolve(ref))
+            if not state_matches(expected, actual):
+                reasons.append(
+                    f"stale: {ref} was {describe_state(expected)} when planned, "
+                    f"is now {describe_state(actual)}"
+                )
+        return reasons
+
+    def check(self, index: int, fix: Fix) -> FixResult:
+        reasons = self.problems(fix)
+        return FixResult(index, fix, "refused" if reasons else "ready", reasons)
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def apply(self, index: int, fix: Fix) -> FixResult:
+        result = self.check(index, fix)
+        if result.status == "refused":
+            if self.journal:
+                self.journal.note({"fix": index, "refused": result.reasons})
+            return result
+        assert self.journal is not None, "apply needs a journal"
+        done: list[UndoStep] = []
+        for action in fix.actions:
+            try:
+                done.append(self._run(index, action))
+            except (OSError, ValueError, Refused) as exc:
+                result.status = "failed"
+                result.reasons.append(f"{self.registry.describe(action)}: {exc}")
+                result.reasons.extend(self._roll_back(index, done))
+                result.actions_done = 0
+                return result
+            except KeyboardInterrupt:
+                self._roll_back(index, done)  # never leave a fix half-applied
+                raise
+            result.actions_done += 1
+        result.status = "applied"
+        return result
+
+    def _run(self, index: int, action: Action) -> UndoStep:
+        """Do one action; journal it (begin, then done) with the inverse that undoes it."""
+        op = self.registry.get(action.op)
+        path = self.confine(action.path)
+        inverse = op.inverse(action, path, self)
+        seq = self.journal.begin(index, action.to_json(), inverse)
+        extra = op.do(action, path, inverse, self)
+        if extra:
+            inverse.update(extra)
+        self.journal.done(seq, extra)
+        return UndoStep(op, inverse)
+
+    def _roll_back(self, index: int, done: list[UndoStep]) -> list[str]:
+        notes = []
+        for step in reversed(done):
+            what = f"{step.inverse['op']} {PathRef.from_json(step.inverse['path'])}"
+            try:
+                self.run_inverse(step)
+                notes.append(f"reverted: {what}")
+            except (OSError, Refused) as exc:
+                notes.append(f"could NOT revert {step.inverse['op']}: {exc}")
+        if self.journal:
+            self.journal.note({"fix": index, "rolled_back": notes})
+        return notes
+
+    # -- undo --------------------------------------------------------------------------------
+
+    def step_for(self, action: dict[str, Any], inverse: dict[str, Any]) -> UndoStep:
+        """The undo step of a journaled action (its operation looked up by the action's op)."""
+        return UndoStep(self.registry.get(str(action.get("op"))), inverse)
+
+    def group_problems(self, steps: list[UndoStep]) -> list[str]:
+        """Problems of running `steps` in order, each judged after the ones before it."""
+        problems: list[str] = []
+        freed: set[str] = set()
+        for step in steps:
+            problems.extend(self.inverse_problems(step, frozenset(freed)))
+            with contextlib.suppress(Refused, KeyError, TypeError):
+                freed.add(self.resolve(PathRef.from_json(step.inverse["path"])))
+        return problems
+
+    def inverse_problems(self, step: UndoStep, freed: frozenset[str] = frozenset()) -> list[str]:
+        """Why an inverse cannot run now: the path is no longer what the action left."""
+        try:
+            path = self.confine(PathRef.from_json(step.inverse["path"]))
+            return step.op.inverse_problems(step.inverse, path, self, freed)
+        except Refused as exc:
+            return [str(exc)]
+
+    def run_inverse(self, step: UndoStep) -> None:
+        problems = self.inverse_problems(step)
+        if problems:
+            raise Refused("; ".join(problems))
+        path = self.confine(PathRef.from_json(step.inverse["path"]))
+        step.op.undo(step.inverse, path, self)
+        fsync_dir(os.path.dirname(path))

@@ -1,0 +1,193 @@
+"""Operations: the kinds of step a plan can hold, and the registry the Executor dispatches on.
+
+An operation is one class in one file. It says which Action fields it needs, how it describes
+itself, what it brings into being, how it is done, what its inverse is (journaled *before* it
+runs, completed by what `do` returns), how to tell whether that inverse can still run, and how
+to run it. It does not confine paths, check preconditions, journal or roll back: the Executor
+does that for every operation alike, so a new operation cannot skip it.
+
+Operations register like plugins: a `ytm_doctor_collect_operations` hookimpl returns instances.
+The built-in ones are the filesystem operations (ytm_doctor.fix.ops), the store's
+(ytm_doctor.store.ops) and the mirror's (ytm_doctor.mirror.operation), registered by the plugin
+manager exactly like a third-party package's.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ytm_doctor.errors import UsageError
+from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.state import describe_state, state_matches
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.fix.executor import Executor
+
+# The engine's own operation plugins, for commands that run without loading plugins (store and
+# mirror start fast: they are timed against cp and rsync). The plugin manager registers the
+# same modules by name (plugins/manager.py BUILTIN_PLUGINS).
+BUILTIN_OPERATION_MODULES = (
+    "ytm_doctor.fix.ops",
+    "ytm_doctor.store.ops",
+    "ytm_doctor.mirror.operation",
+)
+ACTION_FIELDS = ("dest", "source", "target", "data", "options", "sha256")
+
+
+class Refused(Exception):
+    """An action or inverse must not run now; the message says why, in one line."""
+
+
+class Operation:
+    """Subclass it, set `name`, and implement `do`, `inverse`, `inverse_problems` and `undo`
+    (or set `irreversible` to the reason it cannot be undone and leave undo alone)."""
+
+    name: str = ""
+    # Action fields this operation needs (plan files missing one are refused with exit 4).
+    needs: tuple[str, ...] = ()
+    # Why it cannot be undone; None when undo reverts it. An irreversible operation's fix runs
+    # only when its rule is selected by name.
+    irreversible: str | None = None
+
+    # -- describing ----------------------------------------------------------------------------
+
+    def validate(self, action: Action) -> None:
+        """Raise UsageError when `action` is not a well-formed instance of this operation."""
+        for name in self.needs:
+            if getattr(action, name) is None:
+                raise UsageError(f"plan action {action.op} lacks {name}")
+        if action.target is not None and ("\0" in action.target or not action.target):
+            raise UsageError(f"plan action {action.op} has an invalid link target")
+        if action.options is not None and not isinstance(action.options, dict):
+            raise UsageError(f"plan action {action.op} options must be an object")
+
+    def describe(self, action: Action) -> str:
+        """One line for the printed plan."""
+        return f"{self.name:<8} {action.path}"
+
+    def creates(self, action: Action) -> PathRef | None:
+        """The path this action brings into being (what later actions may write beneath)."""
+        return None
+
+    def reads(self, action: Action) -> list[PathRef]:
+        """Paths read through, links followed (their real path must stay inside the roots)."""
+        return [action.source] if action.source is not None else []
+
+    # -- doing ---------------------------------------------------------------------------------
+
+    def inverse(self, action: Action, path: str, ex: Executor) -> dict[str, Any]:
+        """What undoes `action`, as journaled before it runs: {"op": <inverse name>, "path":
+        ..., ...}. `path` is the confined absolute path of action.path."""
+        raise NotImplementedError
+
+    def do(
+        self, action: Action, path: str, inverse: dict[str, Any], ex: Executor
+    ) -> dict[str, Any] | None:
+        """Do it. Returns what only the action could know, merged into its inverse and
+        journaled with "done" (a copy's manifest, a verified hash), or None."""
+        raise NotImplementedError
+
+    # -- undoing -------------------------------------------------------------------------------
+
+    def inverse_problems(
+        self, inverse: dict[str, Any], path: str, ex: Executor, freed: frozenset[str]
+    ) -> list[str]:
+        """Why `inverse` cannot run now (empty: it can): the disk is no longer what the action
+        left. `freed` names paths that inverses before this one, in the same undo, clear."""
+        return [self.irreversible or f"{self.name} cannot be undone"]
+
+    def undo(self, inverse: dict[str, Any], path: str, ex: Executor) -> None:
+        """Run `inverse` (inverse_problems was empty just before)."""
+        raise Refused(self.irreversible or f"{self.name} cannot be undone")
+
+    def describe_inverse(self, inverse: dict[str, Any]) -> str:
+        return f"{inverse.get('op', '?'):<8} {PathRef.from_json(inverse['path'])}"
+
+
+def unchanged(ref: PathRef, expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """The usual inverse check: the path is still what the action left."""
+    if state_matches(expected, actual):
+        return []
+    return [
+        f"{ref} changed since the fix ({describe_state(actual)}, expected "
+        f"{describe_state(expected)}); left in place"
+    ]
+
+
+class OperationRegistry:
+    """Operations by name. Two operations with one name are refused (exit 4)."""
+
+    def __init__(self, operations: Iterable[tuple[str, Operation]] = ()) -> None:
+        self._ops: dict[str, Operation] = {}
+        self._owners: dict[str, str] = {}
+        for owner, op in operations:
+            self.add(op, owner)
+
+    def add(self, op: Operation, owner: str = "?") -> None:
+        if not isinstance(op, Operation) or not op.name:
+            raise UsageError(f"plugin {owner} returned {op!r}, not a named Operation")
+        if op.name in self._ops:
+            raise UsageError(
+                f"operation {op.name} is declared twice: by {self._owners[op.name]} and {owner}"
+            )
+        self._ops[op.name] = op
+        self._owners[op.name] = owner
+
+    def get(self, name: str) -> Operation:
+        try:
+            return self._ops[name]
+        except KeyError:
+            raise Refused(
+                f"unknown operation {name!r} (is the plugin that provides it loaded?)"
+            ) from None
+
+    def names(self) -> list[str]:
+        return sorted(self._ops)
+
+    def validate(self, action: Action) -> None:
+        if action.op not in self._ops:
+            raise UsageError(f"plan action {action.op!r} is not a known operation")
+        self._ops[action.op].validate(action)
+
+    def describe(self, action: Action) -> str:
+        return self.get(action.op).describe(action)
+
+    def undoable(self, action: Action) -> bool:
+        return self.get(action.op).irreversible is None
+
+    # -- building ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_plugins(cls, pm: Any) -> OperationRegistry:
+        """Every operation of every registered plugin (ytm_doctor_collect_operations)."""
+        hook = pm.hook.ytm_doctor_collect_operations
+        registry = cls()
+        # One call through pluggy per plugin, so each operation is attributed to its plugin.
+        for impl in reversed(hook.get_hookimpls()):
+            others = [p for p in pm.get_plugins() if p is not impl.plugin]
+            for result in pm.subset_hook_caller(hook.name, others)():
+                for op in result or ():
+                    registry.add(op, impl.plugin_name)
+        return registry
+
+    @classmethod
+    def builtin(cls) -> OperationRegistry:
+        """The engine's operations only (no plugin loaded)."""
+        registry = cls()
+        for name in BUILTIN_OPERATION_MODULES:
+            module = importlib.import_module(name)
+            for op in module.ytm_doctor_collect_operations():
+                registry.add(op, name)
+        return registry
+
+
+def operations_for(config: Config) -> OperationRegistry:
+    """The registry of this invocation: the plugins' operations when plugins are loaded, else
+    the engine's own."""
+    pm = getattr(config, "pluginmanager", None)
+    if pm is None:
+        return OperationRegistry.builtin()
+    return OperationRegistry.from_plugins(pm)

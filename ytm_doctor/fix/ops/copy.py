@@ -1,0 +1,95 @@
+"""copy(source -> path): copy a file or a whole tree (links as links) into a hidden sibling, then
+rename it into place, so nothing partial ever has the final name. Undo: remove the copy, only
+while it is identical to what was copied (a manifest of kinds, sizes, link targets and hashes)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from typing import Any
+
+from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.fix.operation import Operation
+from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.state import path_state
+from ytm_doctor.hashing import sha256_file
+
+
+class Copy(Operation):
+    name = "copy"
+    needs = ("source",)
+
+    def describe(self, action: Action) -> str:
+        return f"copy     {action.source} -> {action.path}"
+
+    def creates(self, action: Action) -> PathRef | None:
+        return action.path
+
+    def inverse(self, action, path, ex) -> dict[str, Any]:
+        return {"op": "rmtree", "path": action.path.to_json(), "manifest": None}
+
+    def do(self, action, path, inverse, ex) -> dict[str, Any]:
+        source = ex.confine_source(action.source)
+        return {"manifest": copy_atomic(source, path)}
+
+    def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
+        ref = PathRef.from_json(inverse["path"])
+        if inverse.get("manifest") is None:
+            return [f"{ref}: the copy never completed; nothing to undo"]
+        kind = path_state(path).get("kind")
+        if kind not in ("dir", "file") or tree_manifest(path) != inverse["manifest"]:
+            return [f"{ref} changed since it was copied; left in place"]
+        return []
+
+    def undo(self, inverse, path, ex) -> None:
+        # Identical to the copy the fix made (checked just before); its source still exists.
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def tree_manifest(root: str) -> list[list[Any]]:
+    """What a copy holds: [rel, kind, size or link target, sha256 of files], sorted ("." for a
+    single file). The hashes let undo tell an untouched copy from one a user edited."""
+    if not os.path.isdir(root) or os.path.islink(root):
+        return [[".", "file", os.path.getsize(root), sha256_file(root)]]
+    items: list[list[Any]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
+            if os.path.islink(full):
+                items.append([rel, "link", os.readlink(full)])
+            elif os.path.isdir(full):
+                items.append([rel, "dir", 0])
+            else:
+                items.append([rel, "file", os.path.getsize(full), sha256_file(full)])
+    return sorted(items)
+
+
+def copy_atomic(source: str, dest: str) -> list[list[Any]]:
+    """Copy a file or a tree into a hidden sibling, then rename: nothing partial ever has the
+    final name (an interrupted copy leaves only the hidden temp)."""
+    if os.path.lexists(dest):
+        raise FileExistsError(dest)
+    tmp = os.path.join(os.path.dirname(dest), f".{os.path.basename(dest)}.ytm-tmp-{os.getpid()}")
+    try:
+        if os.path.isdir(source):
+            shutil.copytree(source, tmp, symlinks=True)
+        else:
+            shutil.copy2(source, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        manifest = tree_manifest(tmp)
+        os.rename(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if os.path.isdir(tmp):
+                shutil.rmtree(tmp)
+            else:
+                os.unlink(tmp)
+        raise
+    fsync_dir(os.path.dirname(dest))
+    return manifest

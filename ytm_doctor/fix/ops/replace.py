@@ -1,0 +1,52 @@
+"""replace(path, data): overwrite a regular file atomically, its old bytes first copied to the
+run's backups. Undo: restore the backup, only while the file still holds what was written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from typing import Any
+
+from ytm_doctor.atomic import write_atomic
+from ytm_doctor.fix.operation import Operation, Refused, unchanged
+from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.state import path_state
+
+
+class Replace(Operation):
+    name = "replace"
+    needs = ("data",)
+
+    def describe(self, action: Action) -> str:
+        return f"replace  {action.path} ({len(action.data or b'')} bytes)"
+
+    def inverse(self, action, path, ex) -> dict[str, Any]:
+        return {
+            "op": "restore",
+            "path": action.path.to_json(),
+            "backup": ex.backup_ref(action.path).to_json(),
+            "sha256": hashlib.sha256(action.data or b"").hexdigest(),
+        }
+
+    def do(self, action, path, inverse, ex) -> None:
+        if os.path.islink(path) or not os.path.isfile(path):
+            raise Refused(f"{action.path} is not a regular file")
+        backup = ex.confine(PathRef.from_json(inverse["backup"]))
+        os.makedirs(os.path.dirname(backup), exist_ok=True)
+        shutil.copy2(path, backup)
+        write_atomic(path, action.data or b"", mode=os.stat(path).st_mode & 0o777)
+
+    def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
+        expected = {"kind": "file", "sha256": inverse["sha256"]}
+        return unchanged(PathRef.from_json(inverse["path"]), expected, path_state(path))
+
+    def undo(self, inverse, path, ex) -> None:
+        backup = ex.confine(PathRef.from_json(inverse["backup"]))
+        with open(backup, "rb") as fh:
+            data = fh.read()
+        write_atomic(path, data, mode=os.stat(backup).st_mode & 0o777)
+
+    def describe_inverse(self, inverse: dict[str, Any]) -> str:
+        ref, backup = PathRef.from_json(inverse["path"]), PathRef.from_json(inverse["backup"])
+        return f"restore  {ref} from {backup}"

@@ -1,0 +1,103 @@
+"""release(path, source, sha256[, target]): after storing, delete the local file or replace it
+with a link to the stored copy, only once the stored copy is re-read now and has the verified
+SHA-256, as has the local file. Undo: copy the stored bytes back (verified)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from typing import Any
+
+from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.fix.operation import Operation, Refused, unchanged
+from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.state import path_state
+from ytm_doctor.hashing import CopyError
+from ytm_doctor.store.copy import copy_verified
+
+
+class Release(Operation):
+    name = "release"
+    needs = ("source",)
+
+    def describe(self, action: Action) -> str:
+        digest = f" (sha256 {action.sha256[:12]})" if action.sha256 else ""
+        what = f"symlink -> {action.target}" if action.target else "removed"
+        return f"release  {action.path} ({what}, once {action.source} re-verifies{digest})"
+
+    def inverse(self, action, path, ex) -> dict[str, Any]:
+        return {
+            "op": "reinstate",
+            "path": action.path.to_json(),
+            "source": action.source.to_json(),
+            "sha256": action.sha256,
+            "target": action.target,
+        }
+
+    def do(self, action, path, inverse, ex) -> dict[str, Any]:
+        source = ex.confine_source(action.source)
+        # The hash recorded when planned, else the one this run's store_copy just verified.
+        expected = action.sha256 or ex.hashes.recorded(source)
+        if not expected:
+            raise CopyError(errno.EINVAL, "no verified SHA-256 to release against", path)
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
+        # Re-read the stored copy now, whatever was verified before: the local bytes go next.
+        stored = ex.hashes.sha256(source, fresh=True)
+        if stored != expected:
+            raise CopyError(
+                errno.EIO,
+                f"the stored copy {action.source} has SHA-256 {stored}, not {expected}; "
+                "the local file is kept",
+                source,
+            )
+        local = ex.hashes.sha256(path)
+        if local != expected:
+            raise CopyError(
+                errno.EIO,
+                f"changed since it was stored (SHA-256 {local}, stored {expected}); it is kept",
+                path,
+            )
+        if action.target:
+            link = f"{path}.ytm-link-{os.getpid()}"
+            os.symlink(action.target, link)
+            try:
+                os.replace(link, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(link)
+                raise
+        else:
+            os.unlink(path)
+        fsync_dir(os.path.dirname(path))
+        return {"sha256": expected}
+
+    def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
+        ref = PathRef.from_json(inverse["path"])
+        if inverse.get("sha256") is None:
+            return [f"{ref}: the release never completed; nothing to undo"]
+        expected: dict[str, Any] = (
+            {"kind": "link", "target": inverse["target"]}
+            if inverse.get("target")
+            else {"kind": "missing"}
+        )
+        source_ref = PathRef.from_json(inverse["source"])
+        try:
+            source = ex.confine(source_ref)
+        except Refused as exc:  # the share went offline
+            return [str(exc)]
+        if not os.path.isfile(source) or os.path.islink(source):
+            return [f"{source_ref}: the stored copy is gone; cannot bring {ref} back"]
+        return unchanged(ref, expected, path_state(path))
+
+    def undo(self, inverse, path, ex) -> None:
+        source = ex.confine(PathRef.from_json(inverse["source"]))
+        copy_verified(
+            source,
+            path,
+            expected_sha256=inverse["sha256"],
+            replace_link=bool(inverse.get("target")),
+        )

@@ -1,0 +1,80 @@
+"""What the store's operations share: the directories a copy makes above itself (removed again
+by undo where empty) and undoing a stored file (removed only while its full hash matches)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import posixpath
+from typing import TYPE_CHECKING, Any
+
+from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.fix.operation import Operation, unchanged
+from ytm_doctor.fix.plan import PathRef
+from ytm_doctor.fix.state import path_state
+from ytm_doctor.hashing import CopyError, sha256_of
+
+if TYPE_CHECKING:
+    from ytm_doctor.fix.executor import Executor
+
+
+def make_parents(ex: Executor, ref: PathRef) -> list[dict[str, str]]:
+    """Make the missing directories above `ref` (inside its root; a missing outbox root is made
+    on first use). Returns them deepest first, for undo."""
+    missing = []
+    parent = posixpath.dirname(ref.rel)
+    while parent and not os.path.isdir(ex.resolve(PathRef(ref.root, parent))):
+        missing.append(parent)
+        parent = posixpath.dirname(parent)
+    root_dir = ex.roots[ref.root]
+    if not os.path.isdir(root_dir):
+        if ref.root != "outbox":
+            raise CopyError(errno.ENOENT, "the root directory does not exist", root_dir)
+        os.makedirs(root_dir)
+    made = []
+    for rel in reversed(missing):
+        os.mkdir(ex.resolve(PathRef(ref.root, rel)))
+        made.append(PathRef(ref.root, rel).to_json())
+    if made:
+        fsync_dir(os.path.dirname(ex.resolve(PathRef.from_json(made[0]))))
+    return list(reversed(made))
+
+
+def remove_dirs(ex: Executor, dirs: list[dict[str, str]]) -> None:
+    for item in dirs:
+        with contextlib.suppress(Exception):  # Refused too: best effort
+            os.rmdir(ex.confine(PathRef.from_json(item)))
+
+
+def full_state(path: str, state: dict[str, Any]) -> dict[str, Any]:
+    """`state` with the file's SHA-256 even when path_state skipped it (large files)."""
+    if state.get("kind") != "file" or "sha256" in state:
+        return state
+    try:
+        digest, _ = sha256_of(path)
+    except OSError:
+        return state
+    return {**state, "sha256": digest}
+
+
+class StoredFile(Operation):
+    """An operation that creates one file in the store; undo removes it, only while its full
+    hash is the one recorded when it completed, then the dirs it made where empty."""
+
+    def inverse(self, action, path, ex) -> dict[str, Any]:
+        # sha256 and size are known once the file is verified (journaled with "done").
+        return {"op": "remove", "path": action.path.to_json(), "sha256": None, "dirs": []}
+
+    def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
+        expected: dict[str, Any] = {"kind": "file", "sha256": inverse["sha256"]}
+        actual = path_state(path)
+        if inverse.get("size") is not None:
+            # A stored copy of any size: compared by its full hash, not size and mtime.
+            expected["size"] = inverse["size"]
+            actual = full_state(path, actual)
+        return unchanged(PathRef.from_json(inverse["path"]), expected, actual)
+
+    def undo(self, inverse, path, ex) -> None:
+        os.unlink(path)
+        remove_dirs(ex, inverse.get("dirs") or [])
