@@ -80,7 +80,7 @@ def ytm_doctor_collect_fixers(config: Config) -> list[object]:
     carries the exact commands that preview and apply its fix.
 
     :param config: the resolved configuration.
-    :returns: a list of `ytm_doctor.fixer.Fixer` objects, each with a unique `name`.
+    :returns: a list of `ytm_doctor.Fixer` objects, each with a unique `name`.
     """
 
 

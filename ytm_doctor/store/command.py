@@ -40,62 +40,12 @@ from ytm_doctor.store.layout import (
     infer_artifact,
     store_target,
 )
-from ytm_doctor.store.manifest import KINDS
 from ytm_doctor.store.outbox import outbox_manifests, plan_flush
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
 
 LOCK_NAME = "store"  # <report_dir>/store.lock: one store or flush at a time
-WHAT = ("episode", "flush-outbox")
-
-
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """The store command's options (called by cli.build_parser)."""
-    parser.add_argument(
-        "what",
-        nargs="?",
-        choices=WHAT,
-        metavar="episode|flush-outbox",
-        help="store one episode's L1 artifacts, or move the outbox to the share "
-        "(default: store --src PATH)",
-    )
-    group = parser.add_argument_group("what to store")
-    group.add_argument("--src", metavar="PATH", help="the file to store (one L1 artifact)")
-    group.add_argument(
-        "--kind",
-        choices=KINDS,
-        metavar="KIND",
-        help=f"its kind when its path does not tell: {', '.join(KINDS)}",
-    )
-    group.add_argument("--channel", metavar="CH", help="its channel, e.g. CH02")
-    group.add_argument("--video", metavar="NNN", help="its video number, e.g. 012")
-    group.add_argument(
-        "--run-id",
-        metavar="RUN",
-        help="the run of a Remotion mp4 or CapCut export (names it <run_id>.mp4)",
-    )
-    group.add_argument(
-        "--include-remotion",
-        action="store_true",
-        help="episode: also the Remotion final.mp4 (of --run-id, else the adopted run)",
-    )
-    run = parser.add_argument_group("running")
-    run.add_argument(
-        "--run", action="store_true", help="store now (default: print the plan, change nothing)"
-    )
-    local = run.add_mutually_exclusive_group()
-    local.add_argument(
-        "--symlink-back",
-        action="store_true",
-        help="after verification, replace the local file with a symlink to the stored copy",
-    )
-    local.add_argument(
-        "--move",
-        action="store_true",
-        help="after verification, remove the local file (undo copies it back)",
-    )
-    run.add_argument("--json", action="store_true", help="the plan or results as JSON")
 
 
 def store_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
@@ -300,7 +250,7 @@ def _stage(ctx: Context, channel: str | None, video: str | None) -> str:
 
 
 def _episode_options(options: argparse.Namespace) -> tuple[str | None, str | None]:
-    from ytm_doctor.cli import parse_scope
+    from ytm_doctor.commands.options import parse_scope
 
     scope = parse_scope(options)
     return scope.channel, scope.video

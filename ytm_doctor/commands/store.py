@@ -1,0 +1,79 @@
+"""`ytm-doctor store`: final artifacts to the shared store (ytm_doctor/store/command.py)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from ytm_doctor.commands.base import Command
+from ytm_doctor.commands.options import override_options
+from ytm_doctor.store.manifest import KINDS
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+
+WHAT = ("episode", "flush-outbox")  # the optional first argument
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=WHAT,
+        metavar="episode|flush-outbox",
+        help="store one episode's L1 artifacts, or move the outbox to the share "
+        "(default: store --src PATH)",
+    )
+    group = parser.add_argument_group("what to store")
+    group.add_argument("--src", metavar="PATH", help="the file to store (one L1 artifact)")
+    group.add_argument(
+        "--kind",
+        choices=KINDS,
+        metavar="KIND",
+        help=f"its kind when its path does not tell: {', '.join(KINDS)}",
+    )
+    group.add_argument("--channel", metavar="CH", help="its channel, e.g. CH02")
+    group.add_argument("--video", metavar="NNN", help="its video number, e.g. 012")
+    group.add_argument(
+        "--run-id",
+        metavar="RUN",
+        help="the run of a Remotion mp4 or CapCut export (names it <run_id>.mp4)",
+    )
+    group.add_argument(
+        "--include-remotion",
+        action="store_true",
+        help="episode: also the Remotion final.mp4 (of --run-id, else the adopted run)",
+    )
+    running = parser.add_argument_group("running")
+    running.add_argument(
+        "--run", action="store_true", help="store now (default: print the plan, change nothing)"
+    )
+    local = running.add_mutually_exclusive_group()
+    local.add_argument(
+        "--symlink-back",
+        action="store_true",
+        help="after verification, replace the local file with a symlink to the stored copy",
+    )
+    local.add_argument(
+        "--move",
+        action="store_true",
+        help="after verification, remove the local file (undo copies it back)",
+    )
+    running.add_argument("--json", action="store_true", help="the plan or results as JSON")
+    override_options(parser)
+
+
+def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
+    from ytm_doctor.store.command import store_command
+
+    return store_command(config, options, argv)
+
+
+COMMAND = Command(
+    name="store",
+    help="copy final artifacts to the shared store, verified (dry-run; --run to store)",
+    add_options=add_options,
+    run=run,
+    loads_plugins=False,
+    needs_valid_config=True,
+)
