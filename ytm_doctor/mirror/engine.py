@@ -50,6 +50,7 @@ from ytm_doctor.mirror.rsync import (
     RSYNC_EXIT,
     Changes,
     Rsync,
+    RsyncRun,
     rsync_argv,
     run_rsync,
     sigterm_interrupts,
@@ -250,7 +251,7 @@ def mirror_once(
     lock: Lock | None = None,
     run_id: str | None = None,
 ) -> MirrorOutcome:
-    """One rsync pass (dry or real), summarised and logged."""
+    """One mirror (its rsync passes, dry or real), summarised and logged."""
     started = utc_now()
     ws = os.fspath(paths.workspace_root)
     vault = os.fspath(paths.vault_workspaces_root)
@@ -261,15 +262,8 @@ def mirror_once(
         for one in passes
     ]
     record = _base_record(paths, run=not dry_run, delete=delete, started=started)
+    record.update(run_id=run_id, **_settings_record(settings, rsync, argvs[0]))
     record.update(
-        run_id=run_id,
-        rsync={"bin": rsync.path, "version": rsync.version},
-        nice=settings.nice if argvs[0][0] != rsync.path else None,
-        timeout_sec=settings.timeout_sec or None,
-        bwlimit_kbps=settings.bwlimit_kbps or None,
-        whole_file=settings.whole_file,
-        protected=[f"{p}/" for p in settings.protected] + [SENTINEL_NAME],
-        excluded=[f"{p}/" for p in settings.exclude],
         video_input={
             "synced": input_plan.synced,
             "links_kept": input_plan.links_kept[:200],
@@ -298,32 +292,51 @@ def mirror_once(
         returncode = next((r.returncode for r in done if r.returncode != 0), 0)
         status = _status(returncode)
     finally:
-        finished = utc_now()
-        record.update(finished_at=iso_seconds(finished), status=status)
-        record["duration_sec"] = round((finished - started).total_seconds(), 3)
-        changes, messages = Changes(), []
-        for result in done:
-            changes.absorb(result.changes)
-            messages += result.messages
-        record.update(
-            ok=status in ("ok", "partial-vanished"),
-            returncode=returncode,
-            result={
-                "returncode": returncode,
-                "meaning": RSYNC_EXIT.get(returncode or 0, "success"),
-            },
-            counts=changes.counts(),
-            samples=changes.samples,
-            stderr=messages[:MAX_MESSAGES],
-            stderr_lines=sum(r.messages_total for r in done),
-            rsync_seconds=round(sum(r.duration for r in done), 3),
-        )
-        if returncode is None:
-            record["result"]["meaning"] = None
+        _finish_record(record, started, status, returncode, done)
         if lock is not None and lock.lost.is_set():
             record["lock_lost"] = True
         log = write_log(paths, record, started)
     return MirrorOutcome(run=not dry_run, delete=delete, status=status, record=record, log=log)
+
+
+def _settings_record(settings: MirrorSettings, rsync: Rsync, argv: list[str]) -> dict[str, Any]:
+    return {
+        "rsync": {"bin": rsync.path, "version": rsync.version},
+        "nice": settings.nice if argv[0] != rsync.path else None,
+        "timeout_sec": settings.timeout_sec or None,
+        "bwlimit_kbps": settings.bwlimit_kbps or None,
+        "whole_file": settings.whole_file,
+        "protected": [f"{p}/" for p in settings.protected] + [SENTINEL_NAME],
+        "excluded": [f"{p}/" for p in settings.exclude],
+    }
+
+
+def _finish_record(
+    record: dict[str, Any],
+    started: datetime,
+    status: str,
+    returncode: int | None,
+    done: list[RsyncRun],
+) -> None:
+    """The run's end, result and what rsync changed and said, summed over its passes."""
+    finished = utc_now()
+    record.update(finished_at=iso_seconds(finished), status=status)
+    record["duration_sec"] = round((finished - started).total_seconds(), 3)
+    changes, messages = Changes(), []
+    for result in done:
+        changes.absorb(result.changes)
+        messages += result.messages
+    meaning = None if returncode is None else RSYNC_EXIT.get(returncode or 0, "success")
+    record.update(
+        ok=status in ("ok", "partial-vanished"),
+        returncode=returncode,
+        result={"returncode": returncode, "meaning": meaning},
+        counts=changes.counts(),
+        samples=changes.samples,
+        stderr=messages[:MAX_MESSAGES],
+        stderr_lines=sum(r.messages_total for r in done),
+        rsync_seconds=round(sum(r.duration for r in done), 3),
+    )
 
 
 def _status(returncode: int | None) -> str:

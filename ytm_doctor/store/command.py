@@ -22,6 +22,7 @@ import contextlib
 import json
 import shlex
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from ytm_doctor.fix.planning import new_plan, with_preconditions
 from ytm_doctor.fix.run import check_plan, override_from
 from ytm_doctor.fixing import execute
 from ytm_doctor.store.layout import (
+    Artifact,
     StorePlanner,
     Target,
     episode_artifacts,
@@ -59,40 +61,9 @@ def store_command(config: Config, options: argparse.Namespace, argv: list[str]) 
     target = store_target(ctx)
     release = "symlink" if options.symlink_back else "move" if options.move else None
     if what == "episode":
-        _reject(options, "store episode", ("src", "kind"))
-        if not (channel and video):
-            raise UsageError("store episode needs --channel CH --video NNN")
-        if options.run_id and not options.include_remotion:
-            raise UsageError("--run-id needs --include-remotion in store episode")
-        ep = ctx.workspace.episode(channel, video)
-        run_id = options.run_id or (ctx.workspace.adopted_run(ep) if ep else None)
-        if options.include_remotion and not run_id:
-            raise UsageError(f"{channel}-{video} has no adopted run; give --run-id RUN")
-        found = episode_artifacts(
-            ctx,
-            channel,
-            video,
-            remotion_run=run_id if options.include_remotion else None,
-            target=target,
-        )
-        artifacts, notes = found.artifacts, found.notes
-        subject = f"{channel}-{video}"
+        chosen = _episode_choice(ctx, options, channel, video, target)
     else:
-        if not options.src:
-            raise UsageError("store needs --src PATH (or: store episode, store flush-outbox)")
-        if options.include_remotion:
-            raise UsageError("--include-remotion belongs to `store episode`")
-        artifact = infer_artifact(
-            ctx,
-            options.src,
-            kind=options.kind,
-            channel=channel,
-            video=video,
-            run_id=options.run_id,
-        )
-        artifacts, notes = [artifact], []
-        channel, video = artifact.channel, artifact.video
-        subject = artifact.src.rel
+        chosen = _file_choice(ctx, options, channel, video)
     if release and target.root != "share":
         flag = "--symlink-back" if release == "symlink" else "--move"
         print(
@@ -104,13 +75,64 @@ def store_command(config: Config, options: argparse.Namespace, argv: list[str]) 
         return ExitCode.VIOLATIONS
     created = datetime.now(timezone.utc)
     planner = StorePlanner(ctx, target, created.strftime("%Y%m%dT%H%M%SZ"))
-    stage = _stage(ctx, channel, video) if release else None  # only destructive fixes need it
-    fixes = planner.fixes(artifacts, release=release, stage=stage)
-    if not artifacts:
+    # Only destructive fixes need the stage.
+    stage = _stage(ctx, chosen.channel, chosen.video) if release else None
+    fixes = planner.fixes(chosen.artifacts, release=release, stage=stage)
+    notes = chosen.notes
+    if not chosen.artifacts:
         notes = [*notes, "no L1 artifact of this episode is in the workspace"]
     plan = _plan(ctx, created, fixes, [], operations_for(config))
-    header = f"store {subject} -> {target.describe()}"
+    header = f"store {chosen.subject} -> {target.describe()}"
     return _finish(config, ctx, plan, argv, header, notes, target, command="store")
+
+
+@dataclass
+class _Chosen:
+    """What one `store` invocation stores, and for which episode."""
+
+    artifacts: list[Artifact]
+    notes: list[str]
+    subject: str
+    channel: str | None
+    video: str | None
+
+
+def _episode_choice(ctx, options, channel, video, target: Target) -> _Chosen:
+    """`store episode --channel CH --video NNN [--include-remotion [--run-id RUN]]`."""
+    _reject(options, "store episode", ("src", "kind"))
+    if not (channel and video):
+        raise UsageError("store episode needs --channel CH --video NNN")
+    if options.run_id and not options.include_remotion:
+        raise UsageError("--run-id needs --include-remotion in store episode")
+    ep = ctx.workspace.episode(channel, video)
+    run_id = options.run_id or (ctx.workspace.adopted_run(ep) if ep else None)
+    if options.include_remotion and not run_id:
+        raise UsageError(f"{channel}-{video} has no adopted run; give --run-id RUN")
+    found = episode_artifacts(
+        ctx,
+        channel,
+        video,
+        remotion_run=run_id if options.include_remotion else None,
+        target=target,
+    )
+    return _Chosen(found.artifacts, found.notes, f"{channel}-{video}", channel, video)
+
+
+def _file_choice(ctx, options, channel, video) -> _Chosen:
+    """`store --src PATH [--kind K] [--channel CH --video NNN] [--run-id RUN]`."""
+    if not options.src:
+        raise UsageError("store needs --src PATH (or: store episode, store flush-outbox)")
+    if options.include_remotion:
+        raise UsageError("--include-remotion belongs to `store episode`")
+    artifact = infer_artifact(
+        ctx,
+        options.src,
+        kind=options.kind,
+        channel=channel,
+        video=video,
+        run_id=options.run_id,
+    )
+    return _Chosen([artifact], [], artifact.src.rel, artifact.channel, artifact.video)
 
 
 def flush_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:

@@ -165,6 +165,9 @@ def copy_verified(
     the final name. `dest` must not exist, or with `replace_link` must be a symlink, which the
     copy then replaces atomically. Raises CopyError (an OSError) when the copy cannot be
     trusted; the temp file is then removed (a killed process leaves it for stale_temps).
+
+    Long because the three descriptors (source, temp, re-read) and the checks between them
+    share one lifetime: split up, a path could escape the `finally` that closes and cleans.
     """
     _check_dest(dest, replace_link)
     for leftover in stale_temps(dest):

@@ -1,7 +1,9 @@
 """The architecture, enforced: the engine (ytm_doctor/ and plugins/) never imports the plugin
 folders (checks/, fixers/, reports/), and no module imports itself back through others at run
 time. Imports under `if TYPE_CHECKING:` are for type checkers only and do not count; imports
-inside functions do (they run)."""
+inside functions do (they run). And code stays readable: no engine module over 600 lines, no
+function of the fix engine (fix/, store/, mirror/) over 60 lines unless its docstring says why
+("Long because ...")."""
 
 from __future__ import annotations
 
@@ -155,3 +157,47 @@ def test_the_engine_import_check_sees_a_lazy_import(tmp_path: Path) -> None:
     )
     known = {"ytm_doctor.checks.vault": module, "ytm_doctor.reports.html": module}
     assert runtime_imports(module, "ytm_doctor.m", known) == {"ytm_doctor.checks.vault"}
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 60
+FIX_ENGINE = ("ytm_doctor.fix", "ytm_doctor.store", "ytm_doctor.mirror")
+
+
+def test_no_engine_module_is_over_600_lines() -> None:
+    long = {
+        name: n
+        for name, path in modules().items()
+        if not is_plugin(name)
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def long_functions(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            doc = ast.get_docstring(node) or ""
+            if length > MAX_FUNCTION_LINES and "Long because" not in doc:
+                found.append(f"{path.name}:{node.name} ({length} lines)")
+    return found
+
+
+def test_no_fix_engine_function_is_over_60_lines_without_a_reason() -> None:
+    found = [
+        item
+        for name, path in modules().items()
+        if any(name == p or name.startswith(p + ".") for p in FIX_ENGINE)
+        for item in long_functions(path)
+    ]
+    assert found == []
+
+
+def test_a_long_function_is_found(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(70))
+    module = tmp_path / "m.py"
+    module.write_text(f'def f():\n{body}\n\ndef g():\n    """Long because."""\n{body}\n')
+    assert long_functions(module) == ["m.py:f (71 lines)"]
