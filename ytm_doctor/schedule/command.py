@@ -1,0 +1,317 @@
+"""`ytm-doctor schedule install|remove|status`: its options and the three actions."""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import os
+import plistlib
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ytm_doctor.atomic import write_atomic
+from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.reports.publish import DEFAULT_KEEP_REPORTS, keep_reports_value
+from ytm_doctor.schedule.hosts import (
+    Target,
+    Tool,
+    aside_stamp,
+    read_bytes,
+    run_tool,
+    set_aside,
+    target_for,
+)
+from ytm_doctor.schedule.jobs import (
+    ACTIONS,
+    LABEL,
+    PLATFORMS,
+    PLIST,
+    PREVIOUS_DIR,
+    SERVICE,
+    TIMER,
+    format_interval,
+    parse_interval,
+    scheduled_scan,
+)
+from ytm_doctor.schedule.units import read_unit, render_plist, render_service, render_timer
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=ACTIONS, help="install, remove, or show the schedule")
+    parser.add_argument(
+        "--every",
+        metavar="INTERVAL",
+        help="install: how often to scan, e.g. 90s, 10m, 1h, 1h30m (at least 1m)",
+    )
+    parser.add_argument(
+        "--run",
+        action="store_true",
+        help="do it: write and enable (install), or disable and set the files aside (remove); "
+        "default: print the files and commands and change nothing",
+    )
+    parser.add_argument(
+        "--keep-reports",
+        metavar="N",
+        type=keep_reports_value,
+        default=DEFAULT_KEEP_REPORTS,
+        help=f"install: the scheduled scan keeps the newest N reports (default "
+        f"{DEFAULT_KEEP_REPORTS}; 0 keeps all)",
+    )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="install: the scheduled scan copies its report to <share>/_reports/ when online",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=PLATFORMS,
+        help="the kind of files: systemd (linux) or launchd (macos); default: this host's",
+    )
+    parser.add_argument(
+        "--unit-dir",
+        metavar="DIR",
+        help="where the files go (default: ~/.config/systemd/user or ~/Library/LaunchAgents)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The three actions
+
+
+def schedule_command(config: Config) -> int:
+    action = config.getoption("action")
+    if action != "install" and config.getoption("every"):
+        raise UsageError(f"schedule {action}: --every only applies to install")
+    if action == "install":
+        return install(config)
+    if action == "remove":
+        return remove(config)
+    return status(config)
+
+
+def planned_files(config: Config, target: Target, seconds: int) -> tuple[dict[Path, bytes], list]:
+    scan = scheduled_scan(
+        config, config.getoption("keep_reports", DEFAULT_KEEP_REPORTS), config.getoption("publish")
+    )
+    if target.platform == "linux":
+        files = {
+            target.unit_dir / SERVICE: render_service(scan).encode("utf-8", "surrogateescape"),
+            target.unit_dir / TIMER: render_timer(seconds).encode("utf-8"),
+        }
+    else:
+        files = {target.unit_dir / PLIST: render_plist(scan, seconds, config.paths.report_dir)}
+    return files, scan.left_out
+
+
+def install(config: Config) -> int:
+    every = config.getoption("every")
+    if not every:
+        raise UsageError("schedule install: --every is required, e.g. --every 10m")
+    seconds = parse_interval(every)
+    config.validate()  # a timer that fails with exit 4 every 10 minutes helps nobody
+    target = target_for(config)
+    files, left_out = planned_files(config, target, seconds)
+    run = bool(config.getoption("run"))
+    for name in left_out:
+        print(
+            f"note: {name} is a secret and is not copied into the schedule files; "
+            "set it in the config file instead (e.g. notify.webhook_url)",
+            file=sys.stderr,
+        )
+
+    if not run:
+        for path, data in files.items():
+            current = read_bytes(path)
+            state = (
+                "new"
+                if current is None
+                else "unchanged"
+                if current == data
+                else f"replaces the current one, kept in {path.parent / PREVIOUS_DIR}"
+            )
+            print(f"--- {path} ({state})")
+            sys.stdout.write(data.decode("utf-8", "backslashreplace"))
+        print("--- commands it would run")
+        for tool in target.enable_tools():
+            print(
+                f"  {tool}"
+                + ("   (fails harmlessly when nothing is loaded)" if tool.may_fail else "")
+            )
+        print(f"\nDry run: nothing written. Add --run to install a scan every {every}.")
+        return ExitCode.OK
+
+    stamp = aside_stamp()
+    try:
+        target.unit_dir.mkdir(parents=True, exist_ok=True)
+        if target.platform == "macos":
+            # launchd opens the log files but does not create their directory.
+            config.paths.report_dir.mkdir(parents=True, exist_ok=True)
+        for path, data in files.items():
+            current = read_bytes(path)
+            if current == data:
+                print(f"unchanged {path}")
+                continue
+            if current is not None:
+                print(f"kept the previous {path.name} as {set_aside(path, stamp)}")
+            write_atomic(path, data)
+            print(f"wrote {path}")
+    except OSError as exc:
+        raise UsageError(f"schedule install: cannot write {exc.filename}: {exc.strerror}") from None
+
+    for tool in target.enable_tools():
+        result = run_tool(tool)
+        if result.ok or (tool.may_fail and result.found):
+            print(f"ran {tool}")
+            continue
+        steps = " && ".join(str(t) for t in target.enable_tools() if not t.may_fail)
+        print(
+            f"ytm-doctor: error: schedule install: {tool} failed: {result.message}; "
+            f"the files are written, enable them with: {steps}",
+            file=sys.stderr,
+        )
+        return ExitCode.VIOLATIONS
+    print(f"scheduled: a scan every {format_interval(seconds)} (`ytm-doctor schedule status`)")
+    return ExitCode.OK
+
+
+def remove(config: Config) -> int:
+    target = target_for(config)
+    present = [p for p in target.paths if os.path.lexists(p)]
+    if not present:
+        print(f"nothing installed in {target.unit_dir}")
+        return ExitCode.OK
+    if not config.getoption("run"):
+        for tool in target.disable_tools():
+            print(f"would run  {tool}")
+        for path in present:
+            print(f"would move {path} to {target.unit_dir / PREVIOUS_DIR}/<stamp>/")
+        for tool in target.after_remove_tools():
+            print(f"would run  {tool}")
+        print("\nDry run: nothing changed. Add --run to remove the schedule.")
+        return ExitCode.OK
+
+    for tool in target.disable_tools():
+        result = run_tool(tool)
+        if result.ok or (tool.may_fail and result.found):
+            print(f"ran {tool}")
+        elif not result.found:
+            # No systemctl/launchctl here: nothing can have been enabled through it.
+            print(f"{tool.argv[0]} is not available here: nothing to disable")
+        else:
+            print(
+                f"ytm-doctor: error: schedule remove: {tool} failed: {result.message}; "
+                "the files are left in place",
+                file=sys.stderr,
+            )
+            return ExitCode.VIOLATIONS
+    stamp = aside_stamp()
+    try:
+        for path in present:
+            print(f"moved {path} to {set_aside(path, stamp)}")
+    except OSError as exc:
+        raise UsageError(f"schedule remove: cannot move {exc.filename}: {exc.strerror}") from None
+    for tool in target.after_remove_tools():
+        result = run_tool(tool)
+        if result.ok:
+            print(f"ran {tool}")
+        elif result.found:
+            print(f"ytm-doctor: warning: {tool} failed: {result.message}", file=sys.stderr)
+    print("schedule removed")
+    return ExitCode.OK
+
+
+def _describe_file(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return "not installed"
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    try:
+        if path.name == TIMER:
+            every = read_unit(data.decode("utf-8")).get("Timer", "OnUnitActiveSec", fallback="")
+            seconds = int(every.rstrip("s")) if every.rstrip("s").isdigit() else None
+            return f"installed: every {format_interval(seconds)}" if seconds else "installed"
+        if path.name == SERVICE:
+            command = read_unit(data.decode("utf-8", "surrogateescape")).get(
+                "Service", "ExecStart", fallback=""
+            )
+            return f"installed: runs {command}"
+        agent = plistlib.loads(data)
+        return (
+            f"installed: every {format_interval(int(agent.get('StartInterval', 0)))}, "
+            f"runs {shlex.join(agent.get('ProgramArguments', []))}"
+        )
+    except (ValueError, configparser.Error, plistlib.InvalidFileException, TypeError) as exc:
+        return f"installed, but not readable as expected: {exc}"
+
+
+def _scheduler_state(target: Target) -> list[str]:
+    if target.platform == "linux":
+        tools = {
+            "enabled": Tool(["systemctl", "--user", "is-enabled", TIMER]),
+            "active": Tool(["systemctl", "--user", "is-active", TIMER]),
+            "last run": Tool(
+                [
+                    "systemctl",
+                    "--user",
+                    "show",
+                    SERVICE,
+                    "--property=Result,ExecMainStatus,ExecMainExitTimestamp",
+                ]
+            ),
+        }
+    else:
+        tools = {"launchd": Tool(["launchctl", "print", f"gui/{os.getuid()}/{LABEL}"])}
+    lines = []
+    for label, tool in tools.items():
+        result = run_tool(tool)
+        if not result.found:
+            return [f"{tool.argv[0]}: not available on this host ({result.message})"]
+        if label == "launchd":
+            if not result.ok:
+                lines.append("launchd: not loaded")
+                continue
+            wanted = ("state =", "runs =", "last exit code =")
+            found = [
+                ln.strip() for ln in result.output.splitlines() if ln.strip().startswith(wanted)
+            ]
+            lines.append("launchd: loaded" + (f" ({'; '.join(found)})" if found else ""))
+        elif label == "last run":
+            values = dict(ln.split("=", 1) for ln in result.output.splitlines() if "=" in ln)
+            if result.ok and values.get("ExecMainExitTimestamp"):
+                lines.append(
+                    f"last run: {values.get('Result', '?')}, exit status "
+                    f"{values.get('ExecMainStatus', '?')}, at {values['ExecMainExitTimestamp']}"
+                )
+        else:
+            lines.append(f"{label}: {result.message}")
+    return lines
+
+
+def status(config: Config) -> int:
+    target = target_for(config)
+    kind = "systemd user units" if target.platform == "linux" else "launchd agent"
+    print(f"schedule ({target.platform}, {kind} in {target.unit_dir})")
+    for path in target.paths:
+        print(f"  {path.name}: {_describe_file(path)}")
+    for line in _scheduler_state(target):
+        print(f"  {line}")
+    report_dir = None
+    if config["workspace_root"] is not None and config["shared_storage.root"] is not None:
+        report_dir = config.paths.report_dir
+    if report_dir is not None:
+        from ytm_doctor.reports.publish import report_groups
+
+        try:
+            stamps = sorted(report_groups(report_dir))
+        except OSError:
+            stamps = []
+        last = f"report__{stamps[-1]}.json" if stamps else "none yet"
+        print(f"  last saved report: {last} in {report_dir}")
+    return ExitCode.OK
