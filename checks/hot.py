@@ -16,9 +16,10 @@ import json
 import os
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.facts import ArchivedRunFacts, DraftFacts
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -126,11 +127,11 @@ class DraftProblem:
     run_id: str
     link: str  # absolute path of <run>/capcut_draft
     problem: str  # YTM401: why the draft is not local; YTM402: the reason
-    details: dict[str, Any] = field(default_factory=dict)
+    facts: DraftFacts
 
     @property
     def candidates(self) -> list[str]:
-        return self.details["candidates"]
+        return list(self.facts.candidates)
 
 
 # Both rules need the same per-episode analysis; it is computed once per scan (per Context).
@@ -187,29 +188,27 @@ def _examine_run(ctx: Context, ep: Episode, run_id: str, run_dir: str) -> DraftP
     # Relative to the run dir, as the link's own target would be.
     info_abs = os.path.normpath(os.path.join(run_dir, info_path)) if info_path else None
     target_abs = ctx.link_target_abs(link, target) if target is not None else None
-    details: dict[str, Any] = {
-        "run_id": run_id,
-        "stage": ep.stage.value,
-        "link_target": target,
-        "link_target_abs": target_abs,
-        "resolved": None,
-        "info_draft_path": info_path,
-    }
-    if info_error:
-        details["info_error"] = info_error
+    facts = DraftFacts(
+        run_id=run_id,
+        stage=ep.stage.value,
+        link_target=target,
+        link_target_abs=target_abs,
+        info_draft_path=info_path,
+        info_error=info_error or None,
+        link_state=_link_state(link) if present else "missing",
+    )
 
     def problem(code: str, text: str, candidates: list[str]) -> DraftProblem:
         key = "why" if code == DRAFT_MISSING.code else "reason"
-        details.update({key: text, "candidates": candidates})
-        return DraftProblem(code, ep, run_id, link, text, details)
+        found = replace(facts, candidates=tuple(candidates), **{key: text})
+        return DraftProblem(code, ep, run_id, link, text, found)
 
-    details["link_state"] = _link_state(link) if present else "missing"
-    if details["link_state"] == "ok":
+    if facts.link_state == "ok":
         resolved = os.path.realpath(link)
-        details["resolved"] = resolved
+        facts = replace(facts, resolved=resolved)
         if not ctx.is_local(resolved):
-            details["share_relative"] = _share_relative(ctx, target_abs, resolved)
-            why = _remote_why(details["share_relative"])
+            facts = facts.with_share(_share_relative(ctx, target_abs, resolved))
+            why = _remote_why(facts.share_relative)
             return problem(DRAFT_MISSING.code, why, _candidates(ctx, ep, [target, info_path], []))
         if info_abs is None or os.path.realpath(info_abs) == resolved:
             return None  # a local draft, and the info file agrees (or says nothing)
@@ -219,14 +218,15 @@ def _examine_run(ctx: Context, ep: Episode, run_id: str, run_dir: str) -> DraftP
     if not present and info_abs and os.path.exists(info_abs) and not ctx.is_local(info_abs):
         # No link, and the draft the info file names is not on this Mac.
         resolved = os.path.realpath(info_abs)
-        details["resolved"] = resolved
-        details["share_relative"] = _share_relative(ctx, info_abs, resolved)
-        why = _remote_why(details["share_relative"])
+        facts = replace(facts, resolved=resolved).with_share(
+            _share_relative(ctx, info_abs, resolved)
+        )
+        why = _remote_why(facts.share_relative)
         return problem(DRAFT_MISSING.code, why, _candidates(ctx, ep, [info_path], []))
 
     # Dangling (or looping) link, or no link while the info file names a draft.
     if target_abs is not None:
-        details["share_relative"] = ctx.share_relative(target_abs)
+        facts = facts.with_share(ctx.share_relative(target_abs))
     extra = [info_abs] if info_abs else []
     candidates = _candidates(ctx, ep, [target, info_path], extra)
     if not candidates:
@@ -286,8 +286,8 @@ def _unfixable(candidates: list[str]) -> str | None:
 
 
 def _draft_finding(ctx: Context, rule: Rule, p: DraftProblem, severity: Severity | None) -> Finding:
-    ep, details = p.episode, p.details
-    shown = details["link_target"] or details["info_draft_path"]
+    ep, facts = p.episode, p.facts
+    shown = facts.link_target or facts.info_draft_path
     n = _plural(len(p.candidates), "local candidate")
     if rule is DRAFT_MISSING:
         message = f"{ep.id} ({ep.stage.value}): the CapCut draft of run {p.run_id} is {p.problem}"
@@ -299,7 +299,7 @@ def _draft_finding(ctx: Context, rule: Rule, p: DraftProblem, severity: Severity
         what = {
             "dangling": f"dangles ({DRAFT_LINK} -> {shown})",
             "link missing": f"is missing while {DRAFT_INFO} names {shown}",
-        }.get(p.problem, f"-> {details['resolved']} but {DRAFT_INFO} says {shown}")
+        }.get(p.problem, f"-> {facts.resolved} but {DRAFT_INFO} says {shown}")
         message = f"{ep.id}: {DRAFT_LINK} of run {p.run_id} {what}; {n}"
     if len(p.candidates) == 1:
         message += f": {p.candidates[0]}"
@@ -312,7 +312,7 @@ def _draft_finding(ctx: Context, rule: Rule, p: DraftProblem, severity: Severity
         severity=severity,
         channel=ep.channel,
         video=ep.video,
-        details=details,
+        details=facts.to_details(),
         unfixable=_unfixable(p.candidates),
     )
 
@@ -551,14 +551,14 @@ class AdoptedRunMissing(Check):
         abs_path = os.path.join(ws_root, RUNS_DIR, run_id)
         mentions = reports.get(run_id, [])
         copies = self._archived_copies(ctx, run_id, mentions)
-        details: dict[str, Any] = {
-            "run_id": run_id,
-            "stage": ep.stage.value,
-            "archived_copies": copies,
-            "archive_report": sorted({r for r, _ in mentions}),
-            "run_dir_link": _readlink(abs_path) if _plain_name(run_id) else None,
-            "vault_copy": self._vault_copy(ctx, run_id),
-        }
+        facts = ArchivedRunFacts(
+            run_id=run_id,
+            stage=ep.stage.value,
+            archived_copies=tuple(copies),
+            archive_report=tuple(sorted({r for r, _ in mentions})),
+            run_dir_link=_readlink(abs_path) if _plain_name(run_id) else None,
+            vault_copy=self._vault_copy(ctx, run_id),
+        )
         if not _plain_name(run_id):
             unfixable = "video_run_id is not a plain directory name"
         elif not copies:
@@ -583,7 +583,7 @@ class AdoptedRunMissing(Check):
             severity=Severity.INFO if ep.stage == Stage.PUBLISHED else None,
             channel=ep.channel,
             video=ep.video,
-            details=details,
+            details=facts.to_details(),
             unfixable=unfixable,
         )
 

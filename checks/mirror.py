@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ytm_doctor.context import Context
+from ytm_doctor.facts import LockFacts
 from ytm_doctor.lock import LOCK_SUFFIX, judge, lock_path, read_lock
 from ytm_doctor.mirror.engine import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 from ytm_doctor.model import Check, Finding, Rule, Severity
@@ -226,12 +227,7 @@ class StaleLock(Check):
         if not verdict.stale and not verdict.silent:
             return None
         name = os.path.basename(path)[: -len(LOCK_SUFFIX)]
-        details: dict[str, Any] = {
-            "lock": name,
-            "reason": verdict.reason,
-            "owner": info.to_json() if info else None,
-            "stale_after_sec": stale_after,
-        }
+        facts = LockFacts(name, verdict.reason, info.to_json() if info else None, stale_after)
         unfixable = None
         owner = ""
         if info is not None:
@@ -253,7 +249,7 @@ class StaleLock(Check):
             root="workspace",
             path=rel,
             abs_path=path,
-            details=details,
+            details=facts.to_details(),
             unfixable=unfixable,
         )
 

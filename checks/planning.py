@@ -18,6 +18,7 @@ from pathlib import Path
 from ytm_doctor.config import convert, read_config_file
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ConfigError
+from ytm_doctor.facts import CacheDriftFacts
 from ytm_doctor.hashing import sha256_file
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -381,17 +382,16 @@ class PlanningCacheDrift(Check):
                 return None  # equal, or unreadable: nothing this rule can say
             reason = "differs"
         channel = _channel_of(key)
-        details: dict[str, object] = {
-            "reason": reason,
-            "sot_path": sot_path,
-            "sot_root": self.walk.sot if self.walk else None,
-            "cache_sha256": cache_hash,
-            "sot_sha256": sot_hash,
-            "cache_size": cache_st.st_size if cache_st else None,
-            "sot_size": sot_st.st_size,
-        }
-        if channel:
-            details["channel"] = channel
+        facts = CacheDriftFacts(
+            reason=reason,
+            sot_path=sot_path,
+            sot_root=self.walk.sot if self.walk else None,
+            cache_sha256=cache_hash,
+            sot_sha256=sot_hash,
+            cache_size=cache_st.st_size if cache_st else None,
+            sot_size=sot_st.st_size,
+            channel=channel,
+        )
         if reason == "differs":
             message = (
                 f"the Hot planning cache planning/{key} differs from the SoT {sot_path}: tools "
@@ -405,7 +405,7 @@ class PlanningCacheDrift(Check):
             path=f"{CACHE_DIR}/{key}",
             abs_path=cache_path,
             channel=channel,
-            details=details,
+            details=facts.to_details(),
         )
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from typing import Any
 
+from ytm_doctor.facts import ArtifactItem, OutboxFacts, StoredCopyFacts, UnstoredFacts
 from ytm_doctor.hashing import sha256_of
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -78,16 +80,11 @@ class OutboxPending(Check):
     def _pending(self, ctx, prefix: str, m: Manifest, waits: str | None) -> Finding:
         rel = prefix + m.rel
         ch, video = _episode(m.channel, m.video)
-        details: dict[str, Any] = {
-            "manifest": m.rel,
-            "kind": m.kind,
-            "created_at": m.created_at,
-            "outbox_host": m.data.get("host"),
-            "entries": [{"path": e.path, "size": e.size, "sha256": e.sha256} for e in m.entries],
-        }
+        entries = tuple({"path": e.path, "size": e.size, "sha256": e.sha256} for e in m.entries)
+        facts = OutboxFacts(m.rel, m.kind, m.created_at, m.data.get("host"), entries)
         unfixable = None
         if m.problem:
-            details["problem"] = m.problem
+            facts = replace(facts, problem=m.problem)
             unfixable = f"the outbox manifest {m.problem}; inspect it by hand"
             message = f"outbox manifest {m.rel} {m.problem}: its files cannot be flushed"
         else:
@@ -99,7 +96,7 @@ class OutboxPending(Check):
             )
         if waits and not unfixable:
             unfixable = f"{waits}: the flush waits until it is back (see YTM102)"
-            details["waits_for"] = waits
+            facts = replace(facts, waits_for=waits)
         return OUTBOX_PENDING.finding(
             message,
             root="outbox",
@@ -107,7 +104,7 @@ class OutboxPending(Check):
             abs_path=os.path.join(ctx.paths.fallback_root, *rel.split("/")),
             channel=ch,
             video=video,
-            details=details,
+            details=facts.to_details(),
             unfixable=unfixable,
         )
 
@@ -158,15 +155,15 @@ class StoreIntegrity(Check):
             "unrecorded": "has no size or SHA-256 in its manifest",
         }[problem]
         source = e.source or {}
-        details = {
-            "manifest": m.rel,
-            "problem": problem,
-            "expected_size": e.size,
-            "expected_sha256": e.sha256,
-            "actual": actual,
-            "source": source,
-            "kind": m.kind,
-        }
+        facts = StoredCopyFacts(
+            manifest=m.rel,
+            problem=problem,
+            kind=m.kind,
+            source=source,
+            expected_size=e.size,
+            expected_sha256=e.sha256,
+            actual=actual,
+        )
         unfixable = _source_problem(ctx, source, e)
         return STORE_INTEGRITY.finding(
             f"stored {e.path} {what} (manifest {m.rel})",
@@ -175,7 +172,7 @@ class StoreIntegrity(Check):
             abs_path=os.path.join(ctx.paths.share_root, *rel.split("/")),
             channel=ch,
             video=video,
-            details=details,
+            details=facts.to_details(),
             unfixable=unfixable,
         )
 
@@ -268,16 +265,13 @@ class L1NotStored(Check):
             abs_path=os.path.join(ctx.paths.workspace_root, *rel.split("/")),
             channel=ep.channel,
             video=ep.video,
-            details={
-                "artifacts": [
-                    {"kind": a.kind, "path": a.src.rel, "dest": a.dest, "run_id": a.run_id}
-                    for a in missing
-                ],
-                "store_command": f"ytm-doctor store episode --channel {ep.channel} "
+            details=UnstoredFacts(
+                artifacts=tuple(ArtifactItem(a.kind, a.src.rel, a.dest, a.run_id) for a in missing),
+                store_command=f"ytm-doctor store episode --channel {ep.channel} "
                 f"--video {ep.video}"
                 + (" --include-remotion" if any(a.kind == "remotion_mp4" for a in missing) else "")
                 + " --run",
-            },
+            ).to_details(),
         )
 
 

@@ -12,6 +12,7 @@ import os
 import posixpath
 from typing import Any
 
+from ytm_doctor.facts import SymlinkFacts
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.workspace import BACKUP_MARK, episode_of, is_run_draft_link
@@ -131,25 +132,18 @@ class VaultSentinelMissing(Check):
 # --- YTM202 -----------------------------------------------------------------------------------
 
 
-def relativize_plan(ctx, link_path: str, target: str) -> dict[str, Any]:
+def relativize_plan(ctx, link_path: str, target: str) -> SymlinkFacts:
     """Where an absolute link should point instead: its share-relative target, the relative link
     text from the link's directory, and whether that new link would resolve."""
     share_rel = ctx.share_relative(target)
-    plan: dict[str, Any] = {
-        "target": target,
-        "share_relative": share_rel,
-        "relative_target": None,
-        "resolves": False,
-    }
     if share_rel is None:
-        return plan
+        return SymlinkFacts(target, None, None, resolves=False)
     link_dir = os.path.dirname(link_path)
     new_abs = os.path.normpath(os.path.join(os.fspath(ctx.paths.share_root), share_rel))
     relative = os.path.relpath(new_abs, link_dir)
-    plan["relative_target"] = relative
     # Asked of the kernel from the link's own directory: exactly what the new link would see.
-    plan["resolves"] = os.path.exists(os.path.join(link_dir, relative))
-    return plan
+    resolves = os.path.exists(os.path.join(link_dir, relative))
+    return SymlinkFacts(target, share_rel, relative, resolves)
 
 
 class VaultAbsoluteSymlink(Check):
@@ -171,21 +165,21 @@ class VaultAbsoluteSymlink(Check):
         # The Vault mirrors the workspace's layout, so --channel narrows these findings too.
         channel, video = episode_of(entry.rel)
         unfixable = None
-        if plan["share_relative"] is None:
+        if plan.share_relative is None:
             unfixable = (
                 "the target is not on the share nor under a host alias: no portable target exists"
             )
-        elif not plan["resolves"]:
+        elif not plan.resolves:
             unfixable = (
-                f"the relative target {plan['relative_target']} would not resolve either; "
+                f"the relative target {plan.relative_target} would not resolve either; "
                 "restore the target or remove the link by hand"
             )
         message = (
             f"absolute symlink -> {target}: it resolves only on hosts that mount the share "
             "at that path"
         )
-        if plan["relative_target"] is not None:
-            message += f"; portable form: {plan['relative_target']}"
+        if plan.relative_target is not None:
+            message += f"; portable form: {plan.relative_target}"
         return [
             ABSOLUTE_LINK.finding(
                 message,
@@ -194,7 +188,7 @@ class VaultAbsoluteSymlink(Check):
                 abs_path=entry.path,
                 channel=channel,
                 video=video,
-                details=plan,
+                details=plan.to_details(),
                 unfixable=unfixable,
             )
         ]

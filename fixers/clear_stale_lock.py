@@ -8,8 +8,9 @@ it over before the plan is applied, the fix is refused as stale. Undo renames it
 
 from __future__ import annotations
 
+from ytm_doctor.facts import LockFacts, finding_ref
 from ytm_doctor.fix.fixer import Fixer, fix_for
-from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.plan import Action
 from ytm_doctor.plugins.hookspec import hookimpl
 
 
@@ -19,9 +20,9 @@ class ClearStaleLock(Fixer):
 
     def plan(self, findings, fx):
         for finding in findings:
-            ref = PathRef(finding.root, finding.path)
+            ref = finding_ref(finding)
             aside = ref.sibling(f"{ref.name}.stale_{fx.stamp}")
-            reason = str(finding.details.get("reason") or "stale")
+            reason = LockFacts.from_finding(finding).reason or "stale"
             action = Action("rename", ref, dest=aside, note=reason)
             yield fix_for(finding, self.name, f"rename the stale lock {ref.name} aside", [action])
 

@@ -3,8 +3,8 @@ time (so undo removes exactly what was created, and only while still empty)."""
 
 from __future__ import annotations
 
+from ytm_doctor.facts import finding_ref
 from ytm_doctor.fix.fixer import Fixer, fix_for
-from ytm_doctor.fix.plan import PathRef
 from ytm_doctor.mirror.prepare import mkdir_actions
 from ytm_doctor.plugins.hookspec import hookimpl
 
@@ -15,7 +15,7 @@ class EnsureVaultDirs(Fixer):
 
     def plan(self, findings, fx):
         # One fix for all of them: the missing dirs may share missing parents.
-        actions = mkdir_actions(fx, [PathRef(f.root, f.path) for f in findings])
+        actions = mkdir_actions(fx, [finding_ref(f) for f in findings])
         if actions:
             names = ", ".join(f.path for f in findings)
             fix = fix_for(findings[0], self.name, f"create {names}", actions)

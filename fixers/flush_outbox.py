@@ -10,6 +10,7 @@ the outbox files back from the share.
 
 from __future__ import annotations
 
+from ytm_doctor.facts import NotFixable, OutboxFacts
 from ytm_doctor.fix.fixer import Fixer
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.store.layout import shared_base_problem
@@ -21,16 +22,18 @@ class FlushOutbox(Fixer):
     summary = "move the outbox's stored files to the share, verified, then clear the outbox"
 
     def plan(self, findings, fx):
-        wanted = {f.details.get("manifest"): f for f in findings}
         waits = shared_base_problem(fx.ctx)
         if waits:
             for finding in findings:
                 yield fx.unfixable(finding, f"{waits}: the flush waits for the share")
             return
-        manifests = [m for m in outbox_manifests(fx.ctx) if m.rel in wanted]
+        wanted = {}
         for finding in findings:
-            if finding.details.get("manifest") is None:
-                yield fx.unfixable(finding, "no manifest: store the local file again")
+            try:
+                wanted[OutboxFacts.from_finding(finding).manifest] = finding
+            except NotFixable as exc:
+                yield fx.unfixable(finding, exc.reason)
+        manifests = [m for m in outbox_manifests(fx.ctx) if m.rel in wanted]
         fingerprints = {m.rel: wanted[m.rel].fingerprint for m in manifests}
         yield from plan_flush(fx.ctx, manifests, fx.stamp, fingerprints)
 

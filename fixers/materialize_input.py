@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ytm_doctor.facts import finding_ref
 from ytm_doctor.fix.fixer import FixContext, Fixer, fix_for
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -62,7 +63,7 @@ class MaterializeInput(Fixer):
             if finding.root != "workspace" or not finding.path.startswith(INPUT_PREFIX):
                 yield fx.unfixable(finding, "only links under workspace video/input")
                 continue
-            link = PathRef("workspace", finding.path)
+            link = finding_ref(finding)
             state = fx.state(link)
             if state["kind"] != "link":
                 yield fx.unfixable(finding, f"{link} is no longer a symlink")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import zlib
 
+from ytm_doctor.facts import finding_ref
 from ytm_doctor.fix.fixer import Fixer, fix_for, missing_parents
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -43,7 +44,7 @@ class PlaceholderThumbnail(Fixer):
         data = placeholder_png()
         made: list[PathRef] = []
         for finding in findings:
-            ref = PathRef(finding.root, finding.path)
+            ref = finding_ref(finding)
             if fx.state(ref)["kind"] != "missing":
                 yield fx.unfixable(finding, "something (a dangling link?) is in its place")
                 continue

@@ -8,8 +8,9 @@ is renamed aside as `<name>.symlink_shared_backup_<stamp>`, as the seeds do.
 
 from __future__ import annotations
 
+from ytm_doctor.facts import SymlinkFacts, finding_ref
 from ytm_doctor.fix.fixer import Fixer, fix_for
-from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.plan import Action
 from ytm_doctor.plugins.hookspec import hookimpl
 
 
@@ -19,11 +20,11 @@ class RelativizeSymlink(Fixer):
 
     def plan(self, findings, fx):
         for finding in findings:
-            new_target = finding.details.get("relative_target")
+            new_target = SymlinkFacts.from_finding(finding).relative_target
             if not new_target:
                 yield fx.unfixable(finding, "no relative target was computed")
                 continue
-            link = PathRef(finding.root, finding.path)
+            link = finding_ref(finding)
             backup = link.sibling(fx.backup_name(link.name))
             actions = [
                 Action("rename", link, dest=backup, note="keep the absolute link aside"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import PurePosixPath
 
-from ytm_doctor.fix.fixer import Fixer, fix_for, read_bytes
-from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.facts import DraftFacts, NotFixable, path_ref
+from ytm_doctor.fix.fixer import FixContext, Fixer, fix_for, read_bytes
+from ytm_doctor.fix.plan import Action
 from ytm_doctor.plugins.hookspec import hookimpl
 
 INFO_NAME = "capcut_draft_info.json"
@@ -50,12 +50,14 @@ class RelinkDraft(Fixer):
                 )
             return
         for finding in findings:
-            draft = self._draft_for(finding, chosen, fx)
-            if isinstance(draft, str) and draft.startswith("!"):
-                yield fx.unfixable(finding, draft[1:])
+            facts = DraftFacts.from_finding(finding)
+            try:
+                draft = self._draft_for(facts, chosen, fx)
+            except NotFixable as exc:
+                yield fx.unfixable(finding, exc.reason)
                 continue
-            link = PathRef("workspace", finding.path)
-            info = PathRef("workspace", str(PurePosixPath(finding.path).parent / INFO_NAME))
+            link = path_ref("workspace", finding.path, finding, "its path")
+            info = link.sibling(INFO_NAME)
             actions = []
             if fx.state(link)["kind"] != "missing":
                 actions.append(
@@ -76,23 +78,23 @@ class RelinkDraft(Fixer):
                 self.name,
                 f"{link} -> {draft}",
                 actions,
-                stage=finding.details.get("stage"),
+                stage=facts.stage,
             )
 
     @staticmethod
-    def _draft_for(finding, chosen, fx) -> str:
-        """The draft to link, or "!reason" when there is no single local choice."""
+    def _draft_for(facts: DraftFacts, chosen: str | None, fx: FixContext) -> str:
+        """The draft to link; NotFixable when there is no single local choice."""
         if chosen:
             path = os.path.abspath(os.path.expanduser(chosen))
             if not os.path.isdir(path):
-                return f"!--draft-dir {path} is not a directory"
+                raise NotFixable(f"--draft-dir {path} is not a directory")
             if not fx.ctx.is_local(path):
-                return f"!--draft-dir {path} is not on local disk"
+                raise NotFixable(f"--draft-dir {path} is not on local disk")
             return path
-        candidates = finding.details.get("candidates") or []
-        if len(candidates) != 1:
-            return f"!{len(candidates)} local candidates: choose one with --draft-dir"
-        return str(candidates[0])
+        n = len(facts.candidates)
+        if n != 1:
+            raise NotFixable(f"{n} local candidates: choose one with --draft-dir")
+        return facts.candidates[0]
 
 
 @hookimpl

@@ -7,6 +7,7 @@ it is replaced; one missing from the cache is created.
 
 from __future__ import annotations
 
+from ytm_doctor.facts import CacheDriftFacts, finding_ref
 from ytm_doctor.fix.fixer import Fixer, fix_for, missing_parents, read_bytes
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -18,7 +19,7 @@ class ReseedPlanningCache(Fixer):
 
     def plan(self, findings, fx):
         for finding in findings:
-            sot = finding.details.get("sot_path")
+            sot = CacheDriftFacts.from_finding(finding).sot_path
             if not sot:
                 yield fx.unfixable(finding, "the SoT file is not known")
                 continue
@@ -27,7 +28,7 @@ class ReseedPlanningCache(Fixer):
             except OSError as exc:
                 yield fx.unfixable(finding, f"cannot read the SoT file: {exc.strerror}")
                 continue
-            cache = PathRef(finding.root, finding.path)
+            cache = finding_ref(finding)
             actions = [Action("mkdir", parent) for parent in missing_parents(cache, fx)]
             exists = fx.state(cache)["kind"] == "file"
             actions.append(

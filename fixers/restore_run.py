@@ -4,8 +4,9 @@ moves it back."""
 
 from __future__ import annotations
 
+from ytm_doctor.facts import ArchivedRunFacts, path_ref
 from ytm_doctor.fix.fixer import Fixer, fix_for, missing_parents
-from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.plan import Action
 from ytm_doctor.plugins.hookspec import hookimpl
 
 
@@ -15,12 +16,12 @@ class RestoreRun(Fixer):
 
     def plan(self, findings, fx):
         for finding in findings:
-            copies = finding.details.get("archived_copies") or []
+            copies = ArchivedRunFacts.from_finding(finding).copy_refs(finding)
             if len(copies) != 1:
                 yield fx.unfixable(finding, f"{len(copies)} archived copies; restore by hand")
                 continue
-            source = PathRef("workspace", str(copies[0]))
-            dest = PathRef("workspace", finding.path)
+            source = copies[0]
+            dest = path_ref("workspace", finding.path, finding, "its path")
             actions = [Action("mkdir", parent) for parent in missing_parents(dest, fx)]
             actions.append(Action("rename", source, dest=dest, note="restore from the archive"))
             yield fix_for(finding, self.name, f"restore {dest.rel} from {source.rel}", actions)

@@ -10,8 +10,9 @@ releases a local file (that is `store --symlink-back/--move`, asked for explicit
 from __future__ import annotations
 
 from ytm_doctor.errors import UsageError
+from ytm_doctor.facts import NotFixable, StoredCopyFacts, UnstoredFacts
 from ytm_doctor.fix.fixer import Fixer
-from ytm_doctor.fix.plan import PathRef
+from ytm_doctor.model import Finding
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.store.layout import Artifact, StorePlanner, store_target
 
@@ -25,7 +26,7 @@ class StoreFixer(Fixer):
         for finding in findings:
             try:
                 artifacts = _artifacts(finding)
-            except (KeyError, TypeError, ValueError, UsageError) as exc:
+            except NotFixable as exc:
                 yield fx.unfixable(finding, f"the finding does not say what to store ({exc})")
                 continue
             try:
@@ -40,23 +41,15 @@ class StoreFixer(Fixer):
             yield from fixes
 
 
-def _artifacts(finding) -> list[Artifact]:
-    details = finding.details
+def _artifacts(finding: Finding) -> list[Artifact]:
     if finding.rule == "YTM702":
-        source = details["source"]
-        stored = finding.path.split("/", 2)[2]  # uploads/<namespace>/<stored path>
-        ref = PathRef(str(source["root"]), str(source["path"]))
-        return [Artifact(details["kind"], ref, stored, finding.channel, finding.video)]
+        copy = StoredCopyFacts.from_finding(finding)
+        stored = StoredCopyFacts.stored_path(finding)
+        ref = copy.source_ref(finding)
+        return [Artifact(copy.kind, ref, stored, finding.channel, finding.video)]
     return [
-        Artifact(
-            item["kind"],
-            PathRef("workspace", item["path"]),
-            item["dest"],
-            finding.channel,
-            finding.video,
-            item.get("run_id"),
-        )
-        for item in details["artifacts"]
+        Artifact(item.kind, item.ref(), item.dest, finding.channel, finding.video, item.run_id)
+        for item in UnstoredFacts.from_finding(finding).artifacts
     ]
 
 

@@ -4,6 +4,7 @@ The public API for plugins:
 - checks: `check` (one decorated function) or `Check`/`Rule`/`Finding`/`Severity`/
   `Subscription`/`Entry`;
 - fixers: `Fixer`, `FixContext`, `Fix`, `Action`, `PathRef`, `Unfixable`, `fix_for`;
+  `NotFixable` and `finding_ref` (what a fixer reads from a finding: ytm_doctor.facts);
 - operations: `Operation` (subclass it), `Refused`;
 - hooks: `hookimpl` (writers, notifiers and the collect hooks);
 - `UsageError` for a clean one-line exit 4, `ExitCode`.
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 
 from ytm_doctor.decorator import check
 from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.facts import NotFixable, finding_ref
 from ytm_doctor.fix.fixer import FixContext, Fixer, fix_for
 from ytm_doctor.fix.operation import Operation, Refused
 from ytm_doctor.fix.plan import Action, Fix, PathRef, Unfixable
@@ -28,6 +30,7 @@ __all__ = [
     "Fix",
     "FixContext",
     "Fixer",
+    "NotFixable",
     "Operation",
     "PathRef",
     "Refused",
@@ -38,6 +41,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "check",
+    "finding_ref",
     "fix_for",
     "hookimpl",
 ]

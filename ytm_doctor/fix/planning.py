@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.facts import NotFixable
 from ytm_doctor.fix.executor import Executor
 from ytm_doctor.fix.fixer import FixContext, Fixer
 from ytm_doctor.fix.operation import OperationRegistry
@@ -100,7 +101,7 @@ def _plan_fixes(by_fixer, fixers, fx: FixContext, executor: Executor, unfixable)
     fixes: list[Fix] = []
     claimed: dict[PathRef, str] = {}
     for name in sorted(by_fixer):
-        for item in fixers[name].plan(by_fixer[name], fx):
+        for item in _fixer_plan(fixers[name], by_fixer[name], fx, unfixable):
             if isinstance(item, Unfixable):
                 unfixable.append(item)
                 continue
@@ -123,6 +124,24 @@ def _plan_fixes(by_fixer, fixers, fx: FixContext, executor: Executor, unfixable)
             item.preconditions = [(ref, path_state(executor.resolve(ref))) for ref in watched]
             fixes.append(item)
     return fixes
+
+
+def _fixer_plan(
+    fixer: Fixer, findings: list[Finding], fx: FixContext, unfixable: list[Unfixable]
+) -> list[Fix | Unfixable]:
+    """What the fixer plans for these findings. A finding lacking what the fixer reads (from a
+    third-party check, an older report) raises NotFixable: it becomes unfixable with that
+    reason, and the fixer plans the others again. Planning only reads, so that is safe."""
+    pending = list(findings)
+    while pending:
+        try:
+            return list(fixer.plan(pending, fx))
+        except NotFixable as exc:
+            # A NotFixable naming no finding of these (a fixer's own) counts against them all.
+            bad = [f for f in pending if f is exc.finding] or pending
+            unfixable.extend(fx.unfixable(f, exc.reason) for f in bad)
+            pending = [f for f in pending if not any(f is b for b in bad)]
+    return []
 
 
 def with_preconditions(ctx: Context, fixes: list[Fix], registry: OperationRegistry) -> list[Fix]:
