@@ -13,7 +13,6 @@ nothing is written into it and one line on stderr says so.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
@@ -23,27 +22,19 @@ from ytm_doctor.atomic import write_atomic
 from ytm_doctor.mount import share_state
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import LATEST_NAME
+from ytm_doctor.saved_reports import (
+    DEFAULT_KEEP_REPORTS,
+    LATEST_HTML,
+    REPORT_FILE,
+    keep_reports_value,
+    report_groups,
+)
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.report import Report
 
-DEFAULT_KEEP_REPORTS = 200
 PUBLISH_DIR = "_reports"
-LATEST_HTML = "latest.html"
-# What the saved-report writers name their files: report__<stamp>[__<run suffix>].json|.html
-REPORT_FILE = re.compile(r"report__(\d{8}T\d{6}Z(?:__[0-9a-f]{6})?)\.(?:json|html)")
-
-
-def keep_reports_value(text: str) -> int:
-    """argparse type of --keep-reports: a whole number >= 0 (0 keeps every report)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 @hookimpl
@@ -84,17 +75,6 @@ def ytm_doctor_report_ready(report: Report, config: Config) -> None:
 
 def _say(text: str) -> None:
     print(f"ytm-doctor: {text}", file=sys.stderr)
-
-
-def report_groups(report_dir: Path) -> dict[str, list[Path]]:
-    """The saved reports of `report_dir`, each stamp (with its suffix) with its files."""
-    groups: dict[str, list[Path]] = {}
-    with os.scandir(report_dir) as it:
-        for de in it:
-            match = REPORT_FILE.fullmatch(de.name)
-            if match and de.is_file(follow_symlinks=False):
-                groups.setdefault(match.group(1), []).append(Path(de.path))
-    return groups
 
 
 def prune_reports(report_dir: Path, keep: int, protect: Path | None = None) -> list[Path]:
