@@ -31,8 +31,7 @@ from ytm_doctor.reports.output_path import check_output_path
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
-    from ytm_doctor.model import Rule
-    from ytm_doctor.report import Report
+    from ytm_doctor.report import Report, ReportRule
 
 LATEST_HTML = "latest.html"
 TEMPLATE = "report.html.j2"
@@ -133,26 +132,18 @@ def _ordered(counter: Counter[str]) -> dict[str, int]:
     return {sev: counter.get(sev, 0) for sev in SEVERITIES}
 
 
-def rule_page_text(rule: Rule | None, code: str) -> str:
+def rule_page_text(rule: ReportRule | None, code: str) -> str:
     """A rule's Markdown page as `ytm-doctor explain` prints it (a stub for an unknown code)."""
     if rule is None:
         return ssot_files.rule_page(code) or f"# {code}\n\n(no rule page found)\n"
     return ssot_files.page_for(rule)
 
 
-def rule_pages(codes: list[str], config: Config | None) -> dict[str, str]:
-    """The Markdown pages of the given rules (built-in pages, or a plugin rule's `docs`)."""
-    rules: dict[str, Rule] = {}
-    if config is not None and config.pluginmanager is not None:
-        from ytm_doctor.collect import collect_checks
-
-        try:
-            rules = {c.rule.code: c.rule for c in collect_checks(config)}
-        except Exception:
-            # The same collection succeeded moments ago; should a plugin now fail, the built-in
-            # pages are still worth a report, and a writer must not turn that into a crash.
-            rules = {}
-    return {code: rule_page_text(rules.get(code), code) for code in codes}
+def rule_pages(codes: list[str], rules: list[ReportRule]) -> dict[str, str]:
+    """The Markdown pages of the given rules (built-in pages, or a plugin rule's `docs`), from
+    the rules the report carries."""
+    by_code = {rule.code: rule for rule in rules}
+    return {code: rule_page_text(by_code.get(code), code) for code in codes}
 
 
 # The columns of one row of the page's data. 50,000 findings must parse fast, so the page gets
@@ -246,7 +237,7 @@ def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
     findings = data["findings"]
     present = sorted({f["rule"] for f in findings})
     if pages is None:
-        pages = rule_pages(present, None)
+        pages = rule_pages(present, report.rules)
     geometry = ChartGeometry()
     all_rules = rule_rows(findings)
     by_rule = _bars(_capped(all_rules, CHART_RULES, "rules"), geometry)
@@ -306,8 +297,7 @@ class HtmlWriter:
         targets = self.targets(report)
         if not targets:
             return
-        codes = sorted({f.rule for f in report.findings})
-        data = encode_html(render_html(report, rule_pages(codes, config)))
+        data = encode_html(render_html(report))
         failed = []
         for target in targets:  # one unwritable place must not cost the others their copy
             try:
