@@ -28,12 +28,13 @@ from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.reports.minimarkdown import to_html
 from ytm_doctor.reports.output_path import check_output_path
+from ytm_doctor.saved_reports import LATEST_HTML as LATEST_HTML  # kept importable from here
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.report import Report, ReportRule
+    from ytm_doctor.saved_reports import SavedReport
 
-LATEST_HTML = "latest.html"
 TEMPLATE = "report.html.j2"
 SCRIPT_TEMPLATE = "report.js.j2"
 NO_CHANNEL = "__none__"  # the channel filter's value for findings without a channel
@@ -272,29 +273,28 @@ def encode_html(text: str) -> bytes:
 
 class HtmlWriter:
     """Renders the page once and writes it where this scan wants it: beside the saved JSON
-    report (report__<stamp>.html, and latest.html when latest.json was written), and to
-    `--html PATH` whatever `--no-save` says."""
+    report (report__<stamp>.html, and latest.html for a full scan), and to `--html PATH`
+    whatever `--no-save` says."""
 
     name = "html"
 
-    def __init__(self, *, beside_saved: bool, path: Path | None) -> None:
-        self.beside_saved = beside_saved
+    def __init__(self, *, saved: SavedReport | None, path: Path | None) -> None:
+        self.saved = saved
         self.path = path
 
-    def targets(self, report: Report) -> list[Path]:
+    def targets(self) -> list[Path]:
         targets = []
-        # saved_to is None when the JSON writer saved nothing (an empty selection): neither
-        # do we. It runs before us (plugin order), so it has named the saved report by now.
-        if self.beside_saved and report.saved_to is not None:
-            targets.append(report.saved_to.with_suffix(".html"))
-            if report.full_scan:
-                targets.append(report.saved_to.parent / LATEST_HTML)
+        # `saved` is None when the scan saves nothing (--no-save, an empty selection).
+        if self.saved is not None:
+            targets.append(self.saved.html)
+            if self.saved.latest:
+                targets.append(self.saved.latest_html)
         if self.path is not None:
             targets.append(self.path)
         return targets
 
     def write(self, report: Report, config: Config) -> None:
-        targets = self.targets(report)
+        targets = self.targets()
         if not targets:
             return
         data = encode_html(render_html(report))
@@ -326,9 +326,6 @@ def ytm_doctor_configure(config):
 
 
 @hookimpl
-def ytm_doctor_collect_writers(config):
+def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
     path = config.getoption("html")
-    beside_saved = not config.getoption("no_save")
-    if not beside_saved and not path:
-        return []
-    return [HtmlWriter(beside_saved=beside_saved, path=Path(path) if path else None)]
+    HtmlWriter(saved=saved, path=Path(path) if path else None).write(report, config)

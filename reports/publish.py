@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.mount import share_state
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.report import LATEST_NAME
 from ytm_doctor.saved_reports import (
     DEFAULT_KEEP_REPORTS,
-    LATEST_HTML,
     REPORT_FILE,
+    SavedReport,
     keep_reports_value,
     report_groups,
 )
@@ -57,20 +56,20 @@ def ytm_doctor_addoption(parser: argparse.ArgumentParser) -> None:
 
 
 @hookimpl
-def ytm_doctor_report_ready(report: Report, config: Config) -> None:
+def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport | None) -> None:
     publish = bool(config.getoption("publish"))
-    if report.saved_to is None:
+    if saved is None:
         if publish:
             _say("--publish: no report was saved by this scan, nothing to publish")
         return
     keep = config.getoption("keep_reports", DEFAULT_KEEP_REPORTS)
     if keep:
         try:
-            prune_reports(report.saved_to.parent, keep, protect=report.saved_to)
+            prune_reports(saved.directory, keep, protect=saved.json)
         except OSError as exc:
             _say(f"warning: old reports not pruned: {exc}")
     if publish:
-        publish_latest(report, config)
+        publish_latest(report, config, saved)
 
 
 def _say(text: str) -> None:
@@ -110,9 +109,9 @@ def safe_host(host: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", host).strip(".") or "unknown-host"
 
 
-def publish_latest(report: Report, config: Config) -> list[Path]:
+def publish_latest(report: Report, config: Config, saved: SavedReport) -> list[Path]:
     """Copy latest.json / latest.html to the share; returns what was written."""
-    if not report.full_scan:
+    if not saved.latest:
         _say("--publish: only a full scan becomes latest.json; this narrowed one is not published")
         return []
     paths = config.paths
@@ -130,9 +129,9 @@ def publish_latest(report: Report, config: Config) -> list[Path]:
             _say(f"--publish: {dest_dir} is a symlink, report not published")
             return []
         dest_dir.mkdir(exist_ok=True)
-        for name, suffix in ((LATEST_NAME, ".json"), (LATEST_HTML, ".html")):
-            source = report.saved_to.parent / name if report.saved_to else None
-            if source is None or not source.is_file():
+        # Whichever of them this scan's writers wrote (a writer may be switched off).
+        for source, suffix in ((saved.latest_json, ".json"), (saved.latest_html, ".html")):
+            if not source.is_file():
                 continue
             dest = dest_dir / f"ytm_doctor__{host}{suffix}"
             write_atomic(dest, source.read_bytes())
