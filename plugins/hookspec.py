@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.model import Check
     from ytm_doctor.report import Report, ReportWriter
+    from ytm_doctor.saved_reports import SavedReport
 
 PROJECT_NAME = "ytm_doctor"
 
@@ -103,11 +104,13 @@ def ytm_doctor_collect_operations() -> list[object]:
 
 @hookspec
 def ytm_doctor_collect_writers(config: Config) -> list[ReportWriter]:
-    """Return the report writers that should run for this invocation.
+    """Return report writer objects: the older way to add a report format, kept for the
+    plugins that use it; a new writer implements `ytm_doctor_write_report` instead.
 
-    Called once per scan after the checks ran. A writer decides from `config` (its options)
-    whether it applies: the terminal writer steps aside under `--json`, the saved-report writer
-    under `--no-save`.
+    Called once per scan, after every `ytm_doctor_write_report` implementation ran. Each
+    returned writer's `write(report, config)` is called on its own, in the order the hook
+    returned them; one that raises is reported on stderr as one line and the others still run.
+    A writer decides from `config` (its options) whether it applies.
 
     :param config: the resolved configuration and the command-line options.
     :returns: a list of objects with `name: str` and `write(report, config) -> None`.
@@ -115,17 +118,50 @@ def ytm_doctor_collect_writers(config: Config) -> list[ReportWriter]:
 
 
 # -------------------------------------------------------------------------
-# Reporting: called after the writers.
+# Reporting: called once per scan, after the checks ran.
 # -------------------------------------------------------------------------
 
 
 @hookspec
-def ytm_doctor_report_ready(report: Report, config: Config) -> None:
+def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
+    """Write the finished report somewhere: a file, stdout, a service. Every built-in format
+    (saved JSON, `--json`, HTML, terminal, `--sarif`, `--junitxml`) is an implementation.
+
+    Called once per scan, after the checks ran and before `ytm_doctor_report_ready`, in
+    pluggy's order: `@hookimpl(tryfirst=True)` first, `@hookimpl(trylast=True)` last (the
+    built-in terminal summary is trylast, so it can name the saved report), otherwise the
+    plugin registered last first. Each implementation is called on its own: one that raises is
+    reported on stderr as one line (an `OSError` as "<plugin> report not written: ...") and
+    the others still run; the exit code does not change. A `@hookimpl(wrapper=True)`
+    implementation runs around each writer (`result = yield`): it sees that writer's result or
+    exception and may swallow it. A writer decides from `config` (its options) whether it
+    applies: the terminal summary steps aside under `--json`, which owns stdout.
+
+    :param report: the finished report: summary, findings, errors, new and resolved
+        fingerprints, and `report.rules`, the scan's rule catalogue (`ReportRule`s, each
+        marked `selected` or not), so no writer needs to collect the checks again.
+    :param config: the resolved configuration and the command-line options.
+    :param saved: where this scan's report is saved (`ytm_doctor.SavedReport`: `saved.json`,
+        `saved.html`, and `saved.latest_json` / `saved.latest_html` when `saved.latest`, a
+        full scan), or None when the scan saves nothing (`--no-save`, an empty selection).
+        Decided before any writer runs: it does not depend on which writers are loaded.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport | None) -> None:
     """Called once per scan with the finished report, after every writer ran: notifiers and
-    publishers live here. An exception raised here is printed on stderr as one line and never
-    changes the scan's exit code (the reports are already written).
+    publishers live here (the built-in ones: retention and `--publish`, the webhook).
+
+    Each implementation is called on its own, in pluggy's order (tryfirst, trylast, wrappers
+    as for `ytm_doctor_write_report`): one that raises is printed on stderr as one line naming
+    its plugin, the others still run, and the scan's exit code never changes (the reports are
+    already written).
 
     :param report: the finished report (summary, findings, new and resolved fingerprints).
     :param config: the resolved configuration.
+    :param saved: where this scan's report was saved, as given to `ytm_doctor_write_report`,
+        or None when the scan saved nothing.
     :returns: nothing.
     """

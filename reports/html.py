@@ -28,13 +28,13 @@ from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.reports.minimarkdown import to_html
 from ytm_doctor.reports.output_path import check_output_path
+from ytm_doctor.saved_reports import LATEST_HTML as LATEST_HTML  # kept importable from here
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
-    from ytm_doctor.model import Rule
-    from ytm_doctor.report import Report
+    from ytm_doctor.report import Report, ReportRule
+    from ytm_doctor.saved_reports import SavedReport
 
-LATEST_HTML = "latest.html"
 TEMPLATE = "report.html.j2"
 SCRIPT_TEMPLATE = "report.js.j2"
 NO_CHANNEL = "__none__"  # the channel filter's value for findings without a channel
@@ -133,26 +133,18 @@ def _ordered(counter: Counter[str]) -> dict[str, int]:
     return {sev: counter.get(sev, 0) for sev in SEVERITIES}
 
 
-def rule_page_text(rule: Rule | None, code: str) -> str:
+def rule_page_text(rule: ReportRule | None, code: str) -> str:
     """A rule's Markdown page as `ytm-doctor explain` prints it (a stub for an unknown code)."""
     if rule is None:
         return ssot_files.rule_page(code) or f"# {code}\n\n(no rule page found)\n"
     return ssot_files.page_for(rule)
 
 
-def rule_pages(codes: list[str], config: Config | None) -> dict[str, str]:
-    """The Markdown pages of the given rules (built-in pages, or a plugin rule's `docs`)."""
-    rules: dict[str, Rule] = {}
-    if config is not None and config.pluginmanager is not None:
-        from ytm_doctor.collect import collect_checks
-
-        try:
-            rules = {c.rule.code: c.rule for c in collect_checks(config)}
-        except Exception:
-            # The same collection succeeded moments ago; should a plugin now fail, the built-in
-            # pages are still worth a report, and a writer must not turn that into a crash.
-            rules = {}
-    return {code: rule_page_text(rules.get(code), code) for code in codes}
+def rule_pages(codes: list[str], rules: list[ReportRule]) -> dict[str, str]:
+    """The Markdown pages of the given rules (built-in pages, or a plugin rule's `docs`), from
+    the rules the report carries."""
+    by_code = {rule.code: rule for rule in rules}
+    return {code: rule_page_text(by_code.get(code), code) for code in codes}
 
 
 # The columns of one row of the page's data. 50,000 findings must parse fast, so the page gets
@@ -246,7 +238,7 @@ def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
     findings = data["findings"]
     present = sorted({f["rule"] for f in findings})
     if pages is None:
-        pages = rule_pages(present, None)
+        pages = rule_pages(present, report.rules)
     geometry = ChartGeometry()
     all_rules = rule_rows(findings)
     by_rule = _bars(_capped(all_rules, CHART_RULES, "rules"), geometry)
@@ -281,33 +273,31 @@ def encode_html(text: str) -> bytes:
 
 class HtmlWriter:
     """Renders the page once and writes it where this scan wants it: beside the saved JSON
-    report (report__<stamp>.html, and latest.html when latest.json was written), and to
-    `--html PATH` whatever `--no-save` says."""
+    report (report__<stamp>.html, and latest.html for a full scan), and to `--html PATH`
+    whatever `--no-save` says."""
 
     name = "html"
 
-    def __init__(self, *, beside_saved: bool, path: Path | None) -> None:
-        self.beside_saved = beside_saved
+    def __init__(self, *, saved: SavedReport | None, path: Path | None) -> None:
+        self.saved = saved
         self.path = path
 
-    def targets(self, report: Report) -> list[Path]:
+    def targets(self) -> list[Path]:
         targets = []
-        # saved_to is None when the JSON writer saved nothing (an empty selection): neither
-        # do we. It runs before us (plugin order), so it has named the saved report by now.
-        if self.beside_saved and report.saved_to is not None:
-            targets.append(report.saved_to.with_suffix(".html"))
-            if report.full_scan:
-                targets.append(report.saved_to.parent / LATEST_HTML)
+        # `saved` is None when the scan saves nothing (--no-save, an empty selection).
+        if self.saved is not None:
+            targets.append(self.saved.html)
+            if self.saved.latest:
+                targets.append(self.saved.latest_html)
         if self.path is not None:
             targets.append(self.path)
         return targets
 
     def write(self, report: Report, config: Config) -> None:
-        targets = self.targets(report)
+        targets = self.targets()
         if not targets:
             return
-        codes = sorted({f.rule for f in report.findings})
-        data = encode_html(render_html(report, rule_pages(codes, config)))
+        data = encode_html(render_html(report))
         failed = []
         for target in targets:  # one unwritable place must not cost the others their copy
             try:
@@ -336,9 +326,6 @@ def ytm_doctor_configure(config):
 
 
 @hookimpl
-def ytm_doctor_collect_writers(config):
+def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
     path = config.getoption("html")
-    beside_saved = not config.getoption("no_save")
-    if not beside_saved and not path:
-        return []
-    return [HtmlWriter(beside_saved=beside_saved, path=Path(path) if path else None)]
+    HtmlWriter(saved=saved, path=Path(path) if path else None).write(report, config)

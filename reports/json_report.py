@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import atomic_writer
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.report import LATEST_NAME, REPORT_PREFIX
+from ytm_doctor.saved_reports import SavedReport, saved_report_for
+
+if TYPE_CHECKING:
+    from ytm_doctor.config import Config
+    from ytm_doctor.report import Report
 
 
 class JsonStdoutWriter:
     name = "json-stdout"
 
-    def write(self, report, config) -> None:
+    def write(self, report: Report, config: Config) -> None:
         report.write_json(sys.stdout)
         sys.stdout.flush()
 
@@ -24,29 +29,29 @@ class SavedReportWriter:
 
     name = "json-saved"
 
-    def write(self, report, config) -> None:
-        if not report.outcomes:
-            return  # an empty selection must not replace the history --lf reads
-        report_dir = config.paths.report_dir
-        report_dir.mkdir(parents=True, exist_ok=True)
-        path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}.json"
-        if path.exists():  # two scans in one second: keep both
-            path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}__{report.run.id[-6:]}.json"
-        with atomic_writer(path) as fh:
+    def write(self, report: Report, config: Config, saved: SavedReport | None = None) -> None:
+        """Save the report where `saved` says (worked out here when not given)."""
+        if saved is None:
+            saved = saved_report_for(report, config)
+        if saved is None:
+            return  # --no-save, or an empty selection: it must not replace the history
+        saved.directory.mkdir(parents=True, exist_ok=True)
+        with atomic_writer(saved.json) as fh:
             report.write_json(fh)
-        if report.full_scan:
+        if saved.latest:
             # latest.json is the last FULL scan: what --lf and new/resolved compare against, so
             # a --select or --channel scan must not make the other rules' findings vanish.
-            with atomic_writer(report_dir / LATEST_NAME) as fh, open(path, encoding="utf-8") as src:
+            with atomic_writer(saved.latest_json) as fh, open(saved.json, encoding="utf-8") as src:
                 shutil.copyfileobj(src, fh)
-        report.saved_to = path
+        report.saved_to = saved.json
 
 
 @hookimpl
-def ytm_doctor_collect_writers(config):
-    writers = []
-    if config.getoption("json"):
-        writers.append(JsonStdoutWriter())
-    if not config.getoption("no_save"):
-        writers.append(SavedReportWriter())
-    return writers
+def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
+    try:
+        if config.getoption("json"):
+            JsonStdoutWriter().write(report, config)
+    finally:
+        # Saved even when stdout failed (a closed pipe): the history must not depend on it.
+        if saved is not None:
+            SavedReportWriter().write(report, config, saved)

@@ -145,6 +145,7 @@ def ytm_doctor_configure(config):
 
 
 @hookimpl
-def ytm_doctor_collect_writers(config):
+def ytm_doctor_write_report(report, config):
     target = output_path(config, "junitxml")
-    return [JUnitWriter(target)] if target is not None else []
+    if target is not None:
+        JUnitWriter(target).write(report, config)

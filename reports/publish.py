@@ -13,7 +13,6 @@ nothing is written into it and one line on stderr says so.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
@@ -22,28 +21,19 @@ from typing import TYPE_CHECKING
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.mount import share_state
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.report import LATEST_NAME
+from ytm_doctor.saved_reports import (
+    DEFAULT_KEEP_REPORTS,
+    REPORT_FILE,
+    SavedReport,
+    keep_reports_value,
+    report_groups,
+)
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.report import Report
 
-DEFAULT_KEEP_REPORTS = 200
 PUBLISH_DIR = "_reports"
-LATEST_HTML = "latest.html"
-# What the saved-report writers name their files: report__<stamp>[__<run suffix>].json|.html
-REPORT_FILE = re.compile(r"report__(\d{8}T\d{6}Z(?:__[0-9a-f]{6})?)\.(?:json|html)")
-
-
-def keep_reports_value(text: str) -> int:
-    """argparse type of --keep-reports: a whole number >= 0 (0 keeps every report)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 @hookimpl
@@ -66,35 +56,24 @@ def ytm_doctor_addoption(parser: argparse.ArgumentParser) -> None:
 
 
 @hookimpl
-def ytm_doctor_report_ready(report: Report, config: Config) -> None:
+def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport | None) -> None:
     publish = bool(config.getoption("publish"))
-    if report.saved_to is None:
+    if saved is None:
         if publish:
             _say("--publish: no report was saved by this scan, nothing to publish")
         return
     keep = config.getoption("keep_reports", DEFAULT_KEEP_REPORTS)
     if keep:
         try:
-            prune_reports(report.saved_to.parent, keep, protect=report.saved_to)
+            prune_reports(saved.directory, keep, protect=saved.json)
         except OSError as exc:
             _say(f"warning: old reports not pruned: {exc}")
     if publish:
-        publish_latest(report, config)
+        publish_latest(report, config, saved)
 
 
 def _say(text: str) -> None:
     print(f"ytm-doctor: {text}", file=sys.stderr)
-
-
-def report_groups(report_dir: Path) -> dict[str, list[Path]]:
-    """The saved reports of `report_dir`, each stamp (with its suffix) with its files."""
-    groups: dict[str, list[Path]] = {}
-    with os.scandir(report_dir) as it:
-        for de in it:
-            match = REPORT_FILE.fullmatch(de.name)
-            if match and de.is_file(follow_symlinks=False):
-                groups.setdefault(match.group(1), []).append(Path(de.path))
-    return groups
 
 
 def prune_reports(report_dir: Path, keep: int, protect: Path | None = None) -> list[Path]:
@@ -130,9 +109,9 @@ def safe_host(host: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", host).strip(".") or "unknown-host"
 
 
-def publish_latest(report: Report, config: Config) -> list[Path]:
+def publish_latest(report: Report, config: Config, saved: SavedReport) -> list[Path]:
     """Copy latest.json / latest.html to the share; returns what was written."""
-    if not report.full_scan:
+    if not saved.latest:
         _say("--publish: only a full scan becomes latest.json; this narrowed one is not published")
         return []
     paths = config.paths
@@ -150,9 +129,9 @@ def publish_latest(report: Report, config: Config) -> list[Path]:
             _say(f"--publish: {dest_dir} is a symlink, report not published")
             return []
         dest_dir.mkdir(exist_ok=True)
-        for name, suffix in ((LATEST_NAME, ".json"), (LATEST_HTML, ".html")):
-            source = report.saved_to.parent / name if report.saved_to else None
-            if source is None or not source.is_file():
+        # Whichever of them this scan's writers wrote (a writer may be switched off).
+        for source, suffix in ((saved.latest_json, ".json"), (saved.latest_html, ".html")):
+            if not source.is_file():
                 continue
             dest = dest_dir / f"ytm_doctor__{host}{suffix}"
             write_atomic(dest, source.read_bytes())

@@ -21,10 +21,9 @@ from urllib.parse import quote
 from ytm_doctor import __version__, ssot_files
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.clock import iso_millis
-from ytm_doctor.collect import collect_checks
-from ytm_doctor.model import Finding, Rule, Severity, display, json_safe
+from ytm_doctor.model import Finding, Severity, display, json_safe
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.report import Report
+from ytm_doctor.report import Report, ReportRule
 from ytm_doctor.reports.output_path import check_output_path, output_path
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -36,9 +35,9 @@ def base_id(root: str) -> str:
     return root.upper()
 
 
-def rule_descriptor(rule: Rule, plugin: str) -> dict[str, Any]:
+def rule_descriptor(rule: ReportRule) -> dict[str, Any]:
     page = ssot_files.page_for(rule)
-    properties: dict[str, Any] = {"tags": sorted(set(rule.tags)), "plugin": plugin}
+    properties: dict[str, Any] = {"tags": sorted(set(rule.tags)), "plugin": rule.plugin}
     if rule.fixer:
         properties["fixer"] = rule.fixer
     return {
@@ -111,8 +110,9 @@ def notifications(report: Report, rule_index: dict[str, int]) -> list[dict[str, 
     return out
 
 
-def sarif_log(report: Report, checks: list, roots: dict[str, Path]) -> dict[str, Any]:
-    rules = [rule_descriptor(c.rule, c.plugin) for c in checks]
+def sarif_log(report: Report, roots: dict[str, Path]) -> dict[str, Any]:
+    # The catalogue the scan collected, deselected rules too (a dashboard knows every rule).
+    rules = [rule_descriptor(rule) for rule in report.rules]
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     baseline_used = report.baseline_file is not None
     results = [result_for(f, rule_index, baseline_used) for f in report.findings]
@@ -175,7 +175,7 @@ class SarifWriter:
         self.path = path
 
     def write(self, report: Report, config) -> None:
-        log = sarif_log(report, collect_checks(config), config.paths.named_roots())
+        log = sarif_log(report, config.paths.named_roots())
         write_atomic(self.path, json.dumps(log, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -195,6 +195,7 @@ def ytm_doctor_configure(config):
 
 
 @hookimpl
-def ytm_doctor_collect_writers(config):
+def ytm_doctor_write_report(report, config):
     target = output_path(config, "sarif")
-    return [SarifWriter(target)] if target is not None else []
+    if target is not None:
+        SarifWriter(target).write(report, config)

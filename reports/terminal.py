@@ -7,10 +7,13 @@ import os
 import shutil
 import sys
 from collections import Counter
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ytm_doctor.model import Finding, Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
+
+if TYPE_CHECKING:
+    from ytm_doctor.saved_reports import SavedReport
 
 PER_RULE_LIMIT = 20  # past this, a rule's findings are counted, not listed (use -v or --json)
 COLORS = {Severity.VIOLATION: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -44,13 +47,13 @@ class TerminalWriter:
         text = f"{char * side}{title}{char * side}"
         self.line(self.paint(text, code) if code else text)
 
-    def write(self, report, config) -> None:
+    def write(self, report, config, saved: SavedReport | None = None) -> None:
         verbosity = int(config.getoption("verbose") or 0) - int(config.getoption("quiet") or 0)
         if verbosity >= 0:
             self._header(report)
             self._findings(report, verbose=verbosity > 0)
             self._errors(report)
-            self._short_summary(report)
+            self._short_summary(report, saved)
         self.rule_line(self._final_words(report), code=self._final_color(report))
 
     def _header(self, report) -> None:
@@ -124,7 +127,7 @@ class TerminalWriter:
             )
         self.line()
 
-    def _short_summary(self, report) -> None:
+    def _short_summary(self, report, saved: SavedReport | None) -> None:
         counts = Counter(f.rule for f in report.findings)
         if not counts:
             return
@@ -136,8 +139,9 @@ class TerminalWriter:
                 f"{code} {names.get(code, '')}".ljust(40) + f"{severities[code].value:<10}"
                 f"{counts[code]:>6}"
             )
-        if report.saved_to:
-            self.line(f"report: {display(str(report.saved_to))}")
+        # Named only once it is there: a writer that failed (a full disk) saved nothing.
+        if saved is not None and saved.json.is_file():
+            self.line(f"report: {display(str(saved.json))}")
 
     def _final_words(self, report) -> str:
         parts = [
@@ -159,8 +163,9 @@ class TerminalWriter:
         return "33" if report.count(Severity.WARNING) else "32"
 
 
-@hookimpl
-def ytm_doctor_collect_writers(config):
+# Last: the summary is the final word on the terminal, written once the files it names are.
+@hookimpl(trylast=True)
+def ytm_doctor_write_report(report, config, saved: SavedReport | None) -> None:
     if config.getoption("json"):
-        return []  # stdout belongs to the JSON report
-    return [TerminalWriter()]
+        return  # stdout belongs to the JSON report
+    TerminalWriter().write(report, config, saved)

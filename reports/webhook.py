@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.model import Finding
     from ytm_doctor.report import Report
+    from ytm_doctor.saved_reports import SavedReport
 
 QUEUE_DIRNAME = "notify_queue"
 TIMEOUT_S = 5.0
@@ -41,12 +42,13 @@ LINE_LIMIT = 200
 
 
 @hookimpl
-def ytm_doctor_report_ready(report: Report, config: Config) -> None:
+def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport | None) -> None:
     url = config["notify.webhook_url"]
-    if not url or report.saved_to is None or not report.full_scan:
+    # Only a report that becomes latest.json: the next scan's "new" is counted against it.
+    if not url or saved is None or not saved.latest:
         return
-    notifier = Notifier(url, config.paths.report_dir / QUEUE_DIRNAME, TIMEOUT_S)
-    notifier.deliver(new_violations_payload(report))
+    notifier = Notifier(url, saved.directory / QUEUE_DIRNAME, TIMEOUT_S)
+    notifier.deliver(new_violations_payload(report, saved))
 
 
 def new_violations(report: Report) -> list[Finding]:
@@ -66,7 +68,9 @@ def _finding_line(finding: Finding) -> str:
     return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 3] + "..."
 
 
-def new_violations_payload(report: Report) -> dict[str, Any] | None:
+def new_violations_payload(
+    report: Report, saved: SavedReport | None = None
+) -> dict[str, Any] | None:
     """The message for this report, or None when it has no new violation."""
     found = new_violations(report)
     if not found:
@@ -80,8 +84,8 @@ def new_violations_payload(report: Report) -> dict[str, Any] | None:
     lines = [head] + [f"• {_finding_line(f)}" for f in found[:TOP_FINDINGS]]
     if n > TOP_FINDINGS:
         lines.append(f"…and {n - TOP_FINDINGS} more")
-    if report.saved_to is not None:
-        lines.append(f"report: {display(os.fspath(report.saved_to))}")
+    if saved is not None:
+        lines.append(f"report: {display(os.fspath(saved.json))}")
     return {"text": _slack_escape("\n".join(lines))}
 
 

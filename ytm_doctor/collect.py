@@ -1,4 +1,4 @@
-"""Collecting checks, fixers and writers from every registered plugin, and selecting checks."""
+"""Collecting checks and fixers from every registered plugin, and selecting checks."""
 
 from __future__ import annotations
 
@@ -55,10 +55,6 @@ def collect_fixers(config: Config) -> dict[str, Any]:
                 raise UsageError(f"fixer {fixer.name} is declared twice (again by {plugin_name})")
             fixers[fixer.name] = fixer
     return fixers
-
-
-def collect_writers(config: Config) -> list[Any]:
-    return [w for _name, items in _call_each(config, "ytm_doctor_collect_writers") for w in items]
 
 
 def split_codes(values: Iterable[str] | None) -> list[str]:

@@ -31,6 +31,38 @@ class ReportWriter(Protocol):
     def write(self, report: Report, config: Config) -> None: ...
 
 
+@dataclass(frozen=True)
+class ReportRule:
+    """A rule of the scan's catalogue as the writers need it (SARIF's rule list, the HTML
+    report's rule pages): plain data carried by the report, so no writer collects the checks
+    again (a plugin's collection may be slow, or fail the second time)."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    tags: tuple[str, ...] = ()
+    fixer: str | None = None
+    docs: str | None = None  # the page's path; None: the built-in ssot/rules/<code>.md
+    plugin: str = ""
+    selected: bool = True  # False: collected, but left out by --select/--ignore/-k/--lf
+
+    @classmethod
+    def of(cls, check: Check, *, selected: bool) -> ReportRule:
+        rule = check.rule
+        return cls(
+            code=rule.code,
+            name=rule.name,
+            severity=rule.severity,
+            summary=rule.summary,
+            tags=tuple(rule.tags),
+            fixer=rule.fixer,
+            docs=rule.docs,
+            plugin=check.plugin,
+            selected=selected,
+        )
+
+
 @dataclass
 class CheckOutcome:
     """What one check did in this scan."""
@@ -77,12 +109,17 @@ class Report:
     previous: str | None = None
     new: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
-    saved_to: Path | None = None  # set by the saved-report writer
+    # Where the JSON writer saved this report, once it has; writers and notifiers are given
+    # the place up front instead (saved_reports.SavedReport) and need not wait for it.
+    saved_to: Path | None = None
     full_scan: bool = True  # every rule, every channel: such a report becomes latest.json
     fail_on: Severity = Severity.VIOLATION  # --fail-on: the least severe finding that fails
     # --baseline: the findings it accepts, kept out of `findings`, the counts and the exit code.
     baselined: list[Finding] = field(default_factory=list)
     baseline_file: Path | None = None
+    # Every collected rule in catalogue order (by code), the deselected ones too: SARIF lists
+    # them all. Not part of the JSON report.
+    rules: list[ReportRule] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

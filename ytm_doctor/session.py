@@ -17,6 +17,7 @@ from ytm_doctor.progress import Progress
 from ytm_doctor.report import (
     CheckOutcome,
     Report,
+    ReportRule,
     compare_with_previous,
     load_previous,
     new_run,
@@ -219,10 +220,17 @@ def scan(
         exit_zero=bool(config.getoption("exit_zero")),
         full_scan=not selection.deselected and scope.channel is None,
         fail_on=Severity(config.getoption("fail_on") or Severity.VIOLATION.value),
+        rules=report_rules(checks, selection),
     )
     apply_to_report(report, config, baseline)
     compare_with_previous(report, load_previous(config.paths.report_dir), scope)
     return ScanResult(report, ctx, rules, fixers)
+
+
+def report_rules(checks: list[Check], selection: Selection) -> list[ReportRule]:
+    """The catalogue as the report carries it to the writers, each rule marked selected or not."""
+    chosen = {c.rule.code for c in selection.selected}
+    return [ReportRule.of(c, selected=c.rule.code in chosen) for c in checks]
 
 
 def _walk_all(

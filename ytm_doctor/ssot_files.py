@@ -14,6 +14,7 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 if TYPE_CHECKING:
     from ytm_doctor.model import Rule
+    from ytm_doctor.report import ReportRule
 
 
 def read_text(name: str) -> str:
@@ -37,7 +38,7 @@ def rule_page(code: str) -> str | None:
         return None
 
 
-def page_for(rule: Rule) -> str:
+def page_for(rule: Rule | ReportRule) -> str:
     """What `ytm-doctor explain` prints and the reports embed: the plugin's own page (Rule.docs),
     else the built-in page, else a stub built from the rule's summary."""
     page = None

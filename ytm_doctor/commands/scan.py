@@ -50,23 +50,13 @@ def scan(config: Config, scope: Scope, argv: list[str]) -> int:
 
 
 def _scan_and_report(config: Config, scope: Scope, argv: list[str], lock: ScanLock | None) -> int:
-    from ytm_doctor.collect import collect_writers
+    from ytm_doctor.reporting import deliver_report
     from ytm_doctor.session import run_scan
 
     report = run_scan(config, scope, argv, before_walk=lock.acquire if lock else None)
     if not report.outcomes:
         print("ytm-doctor: no checks selected", file=sys.stderr)
-    for writer in collect_writers(config):
-        try:
-            writer.write(report, config)
-        except OSError as exc:  # a full disk or a read-only log dir must not hide the result
-            print(f"ytm-doctor: warning: {writer.name} report not written: {exc}", file=sys.stderr)
-        except Exception as exc:  # a broken writer (a plugin's) must not hide the others
-            print(f"ytm-doctor: warning: {writer.name} report failed: {exc!r}", file=sys.stderr)
-    try:
-        config.pluginmanager.hook.ytm_doctor_report_ready(report=report, config=config)
-    except Exception as exc:
-        print(f"ytm-doctor: warning: a report-ready hook failed: {exc!r}", file=sys.stderr)
+    deliver_report(report, config)  # writers, then notifiers; their failures are stderr lines
     return report.exit_code
 
 

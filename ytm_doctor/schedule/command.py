@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.errors import ExitCode, UsageError
-from ytm_doctor.reports.publish import DEFAULT_KEEP_REPORTS, keep_reports_value
+from ytm_doctor.saved_reports import DEFAULT_KEEP_REPORTS, keep_reports_value, report_groups
 from ytm_doctor.schedule.hosts import (
     Target,
     Tool,
@@ -306,8 +306,6 @@ def status(config: Config) -> int:
     if config["workspace_root"] is not None and config["shared_storage.root"] is not None:
         report_dir = config.paths.report_dir
     if report_dir is not None:
-        from ytm_doctor.reports.publish import report_groups
-
         try:
             stamps = sorted(report_groups(report_dir))
         except OSError:
