@@ -26,8 +26,9 @@ NOT_OBJECT = "not-object"  # parsed, but the caller needs a JSON object
 _NOFOLLOW_ERRNOS = (errno.ELOOP, errno.EMLINK)
 
 
-class JsonInputError(Exception):
-    """A JSON input that cannot be used.
+class JsonInputError(ValueError):
+    """A JSON input that cannot be used. A ValueError, as json's own errors are, so that code
+    which already treats bad values as a failed step (the Executor) keeps doing so.
 
     `what` names the input for a person ("plan file", "the Vault sentinel"), `source` is its
     path (or where the text came from), `reason` the standard phrase for `kind` and `detail`
