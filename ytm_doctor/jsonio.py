@@ -90,6 +90,14 @@ def expect_object(data: Any, *, what: str, source: str) -> dict[str, Any]:
     raise JsonInputError(NOT_OBJECT, what, source, f"must be an object, got {detail}", detail)
 
 
+def loads_json_object(
+    data: str | bytes, *, what: str, source: str, allow_bom: bool = False
+) -> dict[str, Any]:
+    """loads_json, then expect_object."""
+    value = loads_json(data, what=what, source=source, allow_bom=allow_bom)
+    return expect_object(value, what=what, source=source)
+
+
 def read_json_object(
     path: str | os.PathLike[str],
     *,

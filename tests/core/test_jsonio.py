@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from ytm_doctor import jsonio
+from ytm_doctor.fix.journal import Journal, read_journal
 from ytm_doctor.jsonio import (
     JsonInputError,
     expect_object,
     loads_json,
+    loads_json_object,
     read_json,
     read_json_object,
 )
@@ -140,3 +142,23 @@ def test_a_value_that_is_not_an_object_is_rejected(tmp_path: Path, text, type_na
 def test_text_is_parsed_as_is_bytes_are_decoded() -> None:
     assert loads_json('{"a": "\udcff"}', what="journal line", source="j:1") == {"a": "\udcff"}
     assert loads_json(b'{"a": 1}', what="action data", source="manifest") == {"a": 1}
+
+
+def test_loads_json_object_is_loads_then_expect_object() -> None:
+    assert loads_json_object(b'{"type": "run"}', what="journal line", source="j:1") == {
+        "type": "run"
+    }
+    with pytest.raises(JsonInputError, match=r"^journal line j:2: must be an object, got int$"):
+        loads_json_object("5", what="journal line", source="j:2")
+
+
+def test_a_journal_skips_torn_and_non_object_lines(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, "RUN1", {"command": "fix"})
+    journal.done(journal.begin(0, {"op": "mkdir"}, {"op": "rmdir"}))
+    journal.begin(0, {"op": "write"}, {"op": "remove"})
+    with open(journal.path, "a", encoding="utf-8") as fh:
+        fh.write('5\n["x"]\n\n{"type": "done", "se')  # not records, then torn by a crash
+    record = read_journal(tmp_path, "RUN1")
+    assert record.header["command"] == "fix"
+    assert [(e.seq, e.done) for e in record.entries] == [(1, True), (2, False)]
+

@@ -18,6 +18,7 @@ from typing import Any
 
 from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
+from ytm_doctor.jsonio import JsonInputError, loads_json_object
 
 JOURNAL_PREFIX = "journal__"
 AUDIT_NAME = "audit.jsonl"
@@ -115,11 +116,12 @@ def read_journal(log_dir: Path, run_id: str) -> JournalRecord:
         raise UsageError(f"cannot read {path}: {exc}") from None
     record = JournalRecord(path=path, header={})
     by_seq: dict[int, JournalEntry] = {}
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
+        where = f"{path}:{number}"
         try:
-            item = json.loads(line)
-        except ValueError:
-            continue
+            item = loads_json_object(line, what="journal line", source=where)
+        except JsonInputError:
+            continue  # torn by a crash while writing: its action is not recorded as done
         kind = item.get("type")
         if kind == "run":
             record.header = item
