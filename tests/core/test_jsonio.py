@@ -11,6 +11,7 @@ import pytest
 
 from ytm_doctor import jsonio
 from ytm_doctor.fix.journal import Journal, read_journal
+from ytm_doctor.fixers.relink_draft import updated_info
 from ytm_doctor.jsonio import (
     JsonInputError,
     expect_object,
@@ -162,3 +163,9 @@ def test_a_journal_skips_torn_and_non_object_lines(tmp_path: Path) -> None:
     assert record.header["command"] == "fix"
     assert [(e.seq, e.done) for e in record.entries] == [(1, True), (2, False)]
 
+
+def test_relink_draft_keeps_the_keys_of_an_info_file_with_a_bom() -> None:
+    # The draft checks read capcut_draft_info.json BOM-tolerant; the fixer must too.
+    current = BOM + b'{"draft_path": "/old", "created_by": "capcut"}'
+    data = json.loads(updated_info(current, "/new", "CH01-001"))
+    assert data == {"draft_path": "/new", "created_by": "capcut", "episode": "CH01-001"}
