@@ -7,7 +7,6 @@ a record `ytm-doctor undo` can use. audit.jsonl: one line per --run and per brea
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import socket
@@ -18,6 +17,7 @@ from typing import Any
 
 from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
+from ytm_doctor.identity import current_user
 from ytm_doctor.jsonio import JsonInputError, loads_json_object
 
 JOURNAL_PREFIX = "journal__"
@@ -26,13 +26,6 @@ AUDIT_NAME = "audit.jsonl"
 
 def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid()) if hasattr(os, "getuid") else "?"
 
 
 def _append_line(path: Path, record: dict[str, Any]) -> None:
