@@ -22,13 +22,12 @@ from ytm_doctor.jsonio import MISSING, NOT_UTF8, JsonInputError, read_json
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, Episode, Stage, episode_of
+from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, INPUT_DIR, Episode, Stage, episode_of
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
 
 DRAFT_INFO = "capcut_draft_info.json"
-INPUT_DIR = "video/input"
 RUNS_DIR = "video/runs"
 ARCHIVE_DIR = "video/_archive"
 ARCHIVE_REPORT = "archive_report.json"

@@ -38,10 +38,10 @@ from ytm_doctor.mirror.engine import (
     share_refusal,
     workspace_rel,
 )
-from ytm_doctor.mirror.filters import INPUT_DIR
 from ytm_doctor.mirror.operation import rsync_fix
 from ytm_doctor.mirror.prepare import ensure_dirs_fix, sentinel_fix
 from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
+from ytm_doctor.workspace import INPUT_DIR
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
