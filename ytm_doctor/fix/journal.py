@@ -11,11 +11,10 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ytm_doctor.clock import now_iso_micros
+from ytm_doctor.clock import file_stamp, now_iso_micros, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
 from ytm_doctor.jsonio import JsonInputError, loads_json_object
@@ -25,7 +24,7 @@ AUDIT_NAME = "audit.jsonl"
 
 
 def new_run_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
+    return f"{file_stamp(utc_now())}-{os.urandom(3).hex()}"
 
 
 def _append_line(path: Path, record: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.clock import ISO_SECONDS, file_stamp, iso_seconds
 from ytm_doctor.errors import UsageError
 from ytm_doctor.jsonio import JsonInputError, loads_json, read_json
 
@@ -213,12 +214,12 @@ class Plan:
 
     @property
     def stamp(self) -> str:
-        return self.created.strftime("%Y%m%dT%H%M%SZ")
+        return file_stamp(self.created)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": PLAN_SCHEMA,
-            "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": iso_seconds(self.created),
             "host": self.host,
             "roots": self.roots,
             "fixes": [f.to_json() for f in self.fixes],
@@ -252,9 +253,7 @@ class Plan:
         if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
             raise UsageError(f"{source}: not a ytm-doctor plan (schema {PLAN_SCHEMA} expected)")
         try:
-            created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(
-                tzinfo=timezone.utc
-            )
+            created = datetime.strptime(data["created"], ISO_SECONDS).replace(tzinfo=timezone.utc)
             fixes = [Fix.from_json(f) for f in data["fixes"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"{source}: malformed plan: {exc}") from None

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import create_atomic
-from ytm_doctor.clock import iso_seconds, utc_now
+from ytm_doctor.clock import file_stamp, iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
 from ytm_doctor.lock import Lock, lock_path, takeover_record
@@ -203,7 +203,7 @@ def write_log(paths: Paths, record: dict[str, Any], started: datetime) -> Path |
     """logs/ops/workspaces_mirror/workspaces_mirror__<stamp>.json, created atomically and never
     over an earlier run's (a second run in the same second gets `_2`)."""
     folder = paths.workspace_root / LOG_DIR
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    stamp = file_stamp(started)
     data = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
     try:
         folder.mkdir(parents=True, exist_ok=True)
