@@ -12,13 +12,12 @@ from ytm_doctor.jsonio import MISSING, UNREADABLE, JsonInputError, read_json
 
 SENTINEL_MAX_BYTES = 1 << 20  # a sentinel is a few hundred bytes; anything huge is not one
 
-# SentinelProblem.kind: also YTM201's details["problem"] and the mirror's refusal reason.
-KINDS = ("missing", "unreadable", "unparsable", "not-an-object", "wrong-namespace")
-
 
 @dataclass(frozen=True)
 class SentinelProblem:
-    kind: str  # one of KINDS
+    # missing, unreadable, unparsable, not-an-object or wrong-namespace: YTM201's
+    # details["problem"] and the mirror's refusal reason
+    kind: str
     found: Any  # the namespace the sentinel names (wrong-namespace), else None
     error: str | None  # what exactly is wrong, for messages; None when missing
 
