@@ -12,7 +12,6 @@ drafts are deleted after posting by policy, so their dangling links are not find
 from __future__ import annotations
 
 import errno
-import json
 import os
 import weakref
 from collections.abc import Iterable
@@ -20,16 +19,16 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.facts import ArchivedRunFacts, DraftFacts
+from ytm_doctor.jsonio import MISSING, NOT_UTF8, JsonInputError, read_json
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, Episode, Stage, episode_of
+from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, INPUT_DIR, Episode, Stage, episode_of
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
 
 DRAFT_INFO = "capcut_draft_info.json"
-INPUT_DIR = "video/input"
 RUNS_DIR = "video/runs"
 ARCHIVE_DIR = "video/_archive"
 ARCHIVE_REPORT = "archive_report.json"
@@ -84,20 +83,13 @@ ADOPTED_RUN_MISSING = Rule(
 def _read_json(path: str, limit: int) -> tuple[Any, str | None]:
     """(data, None), or (None, why it could not be read); "missing" when there is no file."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(limit + 1)
-    except FileNotFoundError:
-        return None, "missing"
-    except OSError as exc:
-        return None, exc.strerror or type(exc).__name__
-    if len(raw) > limit:
-        return None, f"larger than {limit} bytes"
-    try:
-        return json.loads(raw.decode("utf-8-sig")), None
-    except UnicodeDecodeError:
-        return None, "not UTF-8"
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc.msg} at line {exc.lineno} col {exc.colno}"
+        return read_json(path, max_bytes=limit, what="file", allow_bom=True), None
+    except JsonInputError as exc:
+        if exc.kind == MISSING:
+            return None, "missing"
+        if exc.kind == NOT_UTF8:
+            return None, "not UTF-8"  # as YTM402's info_error has always read
+        return None, exc.reason
 
 
 def _readlink(path: str) -> str | None:

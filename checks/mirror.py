@@ -8,7 +8,6 @@ workspaces_mirror.py alike, seed 002) and the lock files `<report_dir>/*.lock`.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,6 +15,7 @@ from typing import Any
 
 from ytm_doctor.context import Context
 from ytm_doctor.facts import LockFacts
+from ytm_doctor.jsonio import JsonInputError, read_json
 from ytm_doctor.lock import LOCK_SUFFIX, judge, lock_path, read_lock
 from ytm_doctor.mirror.engine import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 from ytm_doctor.model import Check, Finding, Rule, Severity
@@ -81,10 +81,10 @@ def _parse_time(text: Any) -> datetime | None:
 def read_run(folder: str, name: str) -> MirrorRun | None:
     """One real run's log, or None for a dry-run or a log that cannot be read. Old
     workspaces_mirror.py logs say `run` and `result.returncode` only: 0 is success."""
+    path = os.path.join(folder, name)
     try:
-        with open(os.path.join(folder, name), "rb") as fh:
-            data = json.loads(fh.read(LOG_MAX_BYTES))
-    except (OSError, ValueError):
+        data = read_json(path, max_bytes=LOG_MAX_BYTES, what="mirror log", allow_bom=True)
+    except JsonInputError:
         return None
     if not isinstance(data, dict) or data.get("run") is not True:
         return None

@@ -7,16 +7,16 @@ thumbnails/assets/ of its own.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from ytm_doctor.context import Context
+from ytm_doctor.jsonio import MISSING, JsonInputError, read_json
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.workspace import CHANNEL_RE, normalize_video
+from ytm_doctor.workspace import CHANNEL_RE, MAX_PROJECTS_BYTES, PROJECTS_JSON, normalize_video
 
-PROJECTS = "thumbnails/projects.json"
+PROJECTS = PROJECTS_JSON
 ASSETS = "thumbnails/assets"
 
 RULE = Rule(
@@ -32,12 +32,11 @@ RULE = Rule(
 def _projects(path: str) -> tuple[list[dict[str, Any]], str | None]:
     """The project entries, or the reason projects.json cannot be used."""
     try:
-        with open(path, "rb") as fh:
-            data = json.loads(fh.read().decode("utf-8"))
-    except FileNotFoundError:
-        return [], None  # no thumbnails pipeline here: nothing to check
-    except (OSError, ValueError) as exc:
-        return [], f"cannot be read as JSON ({exc.__class__.__name__}: {exc})"
+        data = read_json(path, max_bytes=MAX_PROJECTS_BYTES, what=PROJECTS)
+    except JsonInputError as exc:
+        if exc.kind == MISSING:
+            return [], None  # no thumbnails pipeline here: nothing to check
+        return [], f"cannot be read as JSON ({exc.reason})"
     projects = data.get("projects") if isinstance(data, dict) else None
     if not isinstance(projects, list):
         return [], 'has no "projects" list'

@@ -7,17 +7,14 @@ fallback, not the Vault (YTM101 says so), and a missing ytm_workspaces/ is YTM10
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
-from typing import Any
 
 from ytm_doctor.facts import SymlinkFacts
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.sentinel import sentinel_problem
 from ytm_doctor.workspace import BACKUP_MARK, episode_of, is_run_draft_link
-
-SENTINEL_MAX_BYTES = 1 << 20  # a sentinel is a few hundred bytes; anything huge is not one
 
 SENTINEL = Rule(
     code="YTM201",
@@ -53,38 +50,6 @@ def _vault_usable(ctx) -> bool:
 # --- YTM201 -----------------------------------------------------------------------------------
 
 
-def _read_sentinel(path: str) -> tuple[Any, str | None, str | None]:
-    """(parsed JSON, problem, error text); problem is None when the file parsed."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(SENTINEL_MAX_BYTES + 1)
-    except FileNotFoundError:
-        return None, "missing", None
-    except IsADirectoryError:
-        return None, "unreadable", "is a directory, not a file"
-    except OSError as exc:
-        return None, "unreadable", exc.strerror or type(exc).__name__
-    if len(raw) > SENTINEL_MAX_BYTES:
-        return None, "unparsable", f"larger than {SENTINEL_MAX_BYTES} bytes"
-    try:
-        return json.loads(raw.decode("utf-8-sig")), None, None
-    except UnicodeDecodeError as exc:
-        return None, "unparsable", f"not UTF-8: {exc.reason} at byte {exc.start}"
-    except json.JSONDecodeError as exc:
-        return None, "unparsable", f"invalid JSON: {exc}"
-
-
-def _sentinel_problem(data: Any, expected: str) -> tuple[str | None, Any, str | None]:
-    """(problem, found namespace, error text) for a sentinel that parsed."""
-    if not isinstance(data, dict):
-        return "not-an-object", None, f"the JSON is a {type(data).__name__}, not an object"
-    found = data.get("namespace")
-    if found != expected:
-        why = "has no namespace" if found is None else f"is for namespace {found!r}"
-        return "wrong-namespace", found, why
-    return None, found, None
-
-
 class VaultSentinelMissing(Check):
     rule = SENTINEL
 
@@ -93,12 +58,10 @@ class VaultSentinelMissing(Check):
             return []
         paths = ctx.paths
         sentinel = os.fspath(paths.sentinel)
-        data, problem, error = _read_sentinel(sentinel)
-        found = None
-        if problem is None:
-            problem, found, error = _sentinel_problem(data, paths.namespace)
-        if problem is None:
+        bad = sentinel_problem(sentinel, paths.namespace)
+        if bad is None:
             return []
+        problem, error = bad.kind, bad.error
         what = {
             "missing": "is missing",
             "unreadable": f"cannot be read ({error})",
@@ -113,7 +76,7 @@ class VaultSentinelMissing(Check):
         details = {
             "sentinel": sentinel,
             "problem": problem,
-            "namespace": found,
+            "namespace": bad.found,
             "expected_namespace": paths.namespace,
         }
         if error:

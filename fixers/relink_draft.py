@@ -14,6 +14,7 @@ import os
 from ytm_doctor.facts import DraftFacts, NotFixable, path_ref
 from ytm_doctor.fix.fixer import FixContext, Fixer, fix_for, read_bytes
 from ytm_doctor.fix.plan import Action
+from ytm_doctor.jsonio import JsonInputError, loads_json_object
 from ytm_doctor.plugins.hookspec import hookimpl
 
 INFO_NAME = "capcut_draft_info.json"
@@ -24,9 +25,9 @@ def updated_info(current: bytes | None, draft: str, episode: str | None) -> byte
     data: dict = {}
     if current:
         try:
-            loaded = json.loads(current.decode("utf-8"))
-            data = loaded if isinstance(loaded, dict) else {}
-        except (ValueError, UnicodeDecodeError):
+            # BOM allowed: YTM401/YTM402 read this file so, and its keys must not be lost here.
+            data = loads_json_object(current, what=INFO_NAME, source="(current)", allow_bom=True)
+        except JsonInputError:
             data = {}
     data["draft_path"] = draft
     if episode and "episode" not in data:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -67,16 +68,26 @@ def create_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        try:
-            os.link(tmp, target)  # fails with EEXIST instead of replacing
-        except FileExistsError:
-            raise
-        except OSError:
-            # No hard links (some SMB servers): check, then rename; the window is tiny.
-            if os.path.lexists(target):
-                raise FileExistsError(target) from None
-            os.replace(tmp, target)
+        publish_new(tmp, target)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
     fsync_dir(target.parent)
+
+
+def publish_new(tmp: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Give the finished temp file `tmp` the name `dest`, never replacing anything there
+    (FileExistsError instead). A hard link refuses atomically; where there are none (some SMB
+    servers) `dest` is checked, then `tmp` renamed: the window is tiny."""
+    try:
+        os.link(tmp, dest)  # fails with EEXIST instead of replacing
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(dest):
+            raise FileExistsError(errno.EEXIST, "already exists", os.fspath(dest)) from None
+        os.rename(tmp, dest)
+        return
+    # `dest` is in place: a temp name left behind is litter, not a failed write.
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)

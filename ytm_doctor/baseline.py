@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import write_atomic
+from ytm_doctor.clock import iso_seconds
 from ytm_doctor.errors import UsageError
 from ytm_doctor.model import Finding, display
 
@@ -86,7 +87,7 @@ def baseline_document(findings: Iterable[Finding], created: datetime) -> dict[st
     )
     return {
         "schema": BASELINE_SCHEMA,
-        "created": created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": iso_seconds(created.astimezone(timezone.utc)),
         "fingerprints": ordered,
     }
 

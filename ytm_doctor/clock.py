@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"  # also what strptime reads such a time back with
+FILE_STAMP = "%Y%m%dT%H%M%SZ"
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -11,7 +14,7 @@ def utc_now() -> datetime:
 
 def iso_seconds(moment: datetime) -> str:
     """2026-01-24T23:45:07Z: run logs, locks, demo data."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime(ISO_SECONDS)
 
 
 def iso_millis(moment: datetime) -> str:
@@ -27,3 +30,9 @@ def iso_micros(moment: datetime) -> str:
 
 def now_iso_micros() -> str:
     return iso_micros(utc_now())
+
+
+def file_stamp(moment: datetime) -> str:
+    """20260124T234507Z: in file and run names (plans, journals, manifests, mirror logs, backups
+    renamed aside), where ':' and '-' would get in the way and name order is time order."""
+    return moment.strftime(FILE_STAMP)

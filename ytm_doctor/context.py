@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ytm_doctor.mount import MountInfo, ShareState, is_local_path, mount_table, share_state
-from ytm_doctor.paths import Paths, relative_to
+from ytm_doctor.paths import Paths, is_under, relative_to
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -116,6 +116,6 @@ class Context:
         best_len = -1
         for name, root in self.paths.named_roots().items():
             r = os.fspath(root)
-            if (text == r or text.startswith(r.rstrip(os.sep) + os.sep)) and len(r) > best_len:
+            if is_under(text, r) and len(r) > best_len:
                 best, best_len = (name, relative_to(text, r)), len(r)
         return best

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
@@ -17,7 +16,7 @@ from ytm_doctor.collect import split_codes
 from ytm_doctor.context import Context, Scope
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.journal import list_runs
-from ytm_doctor.fix.operation import OperationRegistry, operations_for
+from ytm_doctor.fix.operation import operations_for
 from ytm_doctor.fix.output import (
     print_plan,
     print_results,
@@ -121,17 +120,9 @@ def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
     return ExitCode.OK
 
 
-def load_plan(plan_file: str, registry: OperationRegistry) -> Plan:
-    try:
-        text = Path(plan_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read plan {plan_file}: {exc}") from None
-    return Plan.loads(text, plan_file, registry)
-
-
 def apply_command(config: Config, plan_file: str, argv: list[str]) -> int:
     registry = operations_for(config)
-    plan = load_plan(plan_file, registry)
+    plan = Plan.read(plan_file, registry)
     ctx = Context(config)
     if config.getoption("run"):
         return execute(config, ctx, plan, "apply", argv)

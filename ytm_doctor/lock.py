@@ -39,6 +39,7 @@ import psutil
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.clock import iso_seconds
+from ytm_doctor.jsonio import JsonInputError, read_json_object
 
 try:
     import fcntl
@@ -47,6 +48,7 @@ except ImportError:  # pragma: no cover - not on macOS or Linux
 
 DEFAULT_STALE_AFTER = 30.0  # seconds without a heartbeat (seed 004 §28.3: T = 30 s)
 LOCK_SUFFIX = ".lock"
+LOCK_MAX_BYTES = 1 << 20  # a lock is a few hundred bytes (its command line included)
 # A lock file that cannot be parsed is a create caught between open and write, or a dead
 # writer's leftover: it is judged stale only once it has been left alone this long.
 TORN_GRACE = 5.0
@@ -108,9 +110,9 @@ def lock_path(report_dir: str | os.PathLike, name: str) -> Path:
 def read_lock(path: Path) -> LockInfo | None:
     """The lock's owner, or None when there is no lock or it cannot be read (a torn write)."""
     try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = read_json_object(path, max_bytes=LOCK_MAX_BYTES, what="lock file")
         return LockInfo(**{k: data[k] for k in LockInfo.__dataclass_fields__ if k in data})
-    except (OSError, ValueError, TypeError):
+    except (JsonInputError, TypeError):  # TypeError: a field missing, the lock is torn
         return None
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-from ytm_doctor.paths import Paths
+from ytm_doctor.paths import Paths, is_under
 
 # Filesystems whose data lives on another machine: a draft on one of these is not local.
 NETWORK_FS = frozenset(
@@ -61,8 +61,7 @@ def mount_of(path: os.PathLike | str, table: list[MountInfo]) -> MountInfo | Non
     best: MountInfo | None = None
     for info in table:
         mp = info.mountpoint.rstrip(os.sep) or os.sep
-        inside = real == mp or real.startswith(mp + os.sep) or mp == os.sep
-        if inside and (best is None or len(mp) > len(best.mountpoint.rstrip(os.sep))):
+        if is_under(real, mp) and (best is None or len(mp) > len(best.mountpoint.rstrip(os.sep))):
             best = info
     return best
 
@@ -149,10 +148,7 @@ def is_local_path(
     real = os.path.realpath(path)
     for prefix in [paths.share_root, *aliases]:
         p = os.path.normpath(os.fspath(prefix))
-        if real == p or real.startswith(p + os.sep):
-            return False
-        rp = os.path.realpath(p)
-        if real == rp or real.startswith(rp + os.sep):
+        if is_under(real, p) or is_under(real, os.path.realpath(p)):
             return False
     info = mount_of(real, table)
     return not (info and info.network)

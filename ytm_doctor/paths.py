@@ -103,3 +103,10 @@ def relative_to(path: str | os.PathLike, root: str | os.PathLike) -> str:
     """`path` relative to `root` with "/" separators; "." for the root itself."""
     rel = os.path.relpath(os.fspath(path), os.fspath(root))
     return rel.replace(os.sep, "/")
+
+
+def is_under(path: str, root: str) -> bool:
+    """True when `path` is `root` or lies beneath it, compared as text: normalise (or resolve)
+    both first, as the caller decides whether links count. A trailing separator on `root`, and
+    the root "/" itself, are handled; "/a/bc" is not under "/a/b"."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -1,40 +1,37 @@
-"""The Vault sentinel, read once for YTM201 and for the mirror (interim copy; see jsonio)."""
+"""The Vault sentinel: is `<share>/ytm_workspaces/.ytm_vault_workspaces_root.json` there, JSON,
+and for this namespace? One reader for YTM201 (checks/vault.py) and the mirror's delete-sync
+refusal (mirror/engine.py), so that the check and the mirror can never disagree."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
-SENTINEL_MAX_BYTES = 1 << 20
+from ytm_doctor.jsonio import MISSING, UNREADABLE, JsonInputError, read_json
+
+SENTINEL_MAX_BYTES = 1 << 20  # a sentinel is a few hundred bytes; anything huge is not one
 
 
 @dataclass(frozen=True)
 class SentinelProblem:
+    # missing, unreadable, unparsable, not-an-object or wrong-namespace: YTM201's
+    # details["problem"] and the mirror's refusal reason
     kind: str
-    found: Any
-    error: str | None
+    found: Any  # the namespace the sentinel names (wrong-namespace), else None
+    error: str | None  # what exactly is wrong, for messages; None when missing
 
 
-def sentinel_problem(path: str | os.PathLike, namespace: str) -> SentinelProblem | None:
+def sentinel_problem(path: str | os.PathLike[str], namespace: str) -> SentinelProblem | None:
+    """What is wrong with the sentinel at `path` for `namespace`, or None when it is valid."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(SENTINEL_MAX_BYTES + 1)
-    except FileNotFoundError:
-        return SentinelProblem("missing", None, None)
-    except IsADirectoryError:
-        return SentinelProblem("unreadable", None, "is a directory, not a file")
-    except OSError as exc:
-        return SentinelProblem("unreadable", None, exc.strerror or type(exc).__name__)
-    if len(raw) > SENTINEL_MAX_BYTES:
-        return SentinelProblem("unparsable", None, f"larger than {SENTINEL_MAX_BYTES} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        return SentinelProblem("unparsable", None, f"not UTF-8: {exc.reason} at byte {exc.start}")
-    except json.JSONDecodeError as exc:
-        return SentinelProblem("unparsable", None, f"invalid JSON: {exc}")
+        # Hand-written sentinels exist (seeded by scripts, edited on Windows): a BOM is fine.
+        data = read_json(path, max_bytes=SENTINEL_MAX_BYTES, what="sentinel", allow_bom=True)
+    except JsonInputError as exc:
+        if exc.kind == MISSING:
+            return SentinelProblem("missing", None, None)
+        kind = "unreadable" if exc.kind == UNREADABLE else "unparsable"
+        return SentinelProblem(kind, None, exc.detail if kind == "unreadable" else exc.reason)
     if not isinstance(data, dict):
         return SentinelProblem(
             "not-an-object", None, f"the JSON is a {type(data).__name__}, not an object"

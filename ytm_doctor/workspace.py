@@ -19,6 +19,16 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.jsonio import (
+    INVALID_JSON,
+    MISSING,
+    NOT_UTF8,
+    TOO_LARGE,
+    UNREADABLE,
+    JsonInputError,
+    read_json_object,
+)
+
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.paths import Paths
@@ -28,6 +38,11 @@ CHANNEL_RE = re.compile(r"CH[0-9]{2}")
 VIDEO_RE = re.compile(r"[0-9]{3}")
 PLANNING_CSV_RE = re.compile(r"(CH[0-9]{2})\.csv")
 STATUS_FILE = "status.json"
+STATUS_MAX_BYTES = 1 << 20  # a status.json is a few hundred bytes; a huge one is not one
+INPUT_DIR = "video/input"  # what an episode's video is made from (links into the share, or not)
+# The thumbnails pipeline's list of projects and their variants (YTM801; the thumbnails kind).
+PROJECTS_JSON = "thumbnails/projects.json"
+MAX_PROJECTS_BYTES = 16 << 20
 # The seeds' name for a link renamed aside by a fallback or a fix: <name><BACKUP_MARK><stamp>.
 BACKUP_MARK = ".symlink_shared_backup_"
 DRAFT_LINK = "capcut_draft"  # video/runs/<run_id>/capcut_draft -> the CapCut draft
@@ -339,31 +354,24 @@ def _scan_script_dirs(scripts: Path, problems: list[InputProblem]) -> dict[tuple
     return found
 
 
+def _status_problem(exc: JsonInputError) -> str:
+    """The problem line for a status.json that cannot be used (the path is printed beside it)."""
+    return {
+        UNREADABLE: f"cannot read {STATUS_FILE}: {exc.detail}",
+        INVALID_JSON: f"{STATUS_FILE} is not valid JSON: {exc.detail}",
+        NOT_UTF8: f"{STATUS_FILE} is not UTF-8 ({exc.detail})",
+        TOO_LARGE: f"{STATUS_FILE} is {exc.reason}",
+    }.get(exc.kind, f"{STATUS_FILE} {exc.reason}")  # "must be an object, got list"
+
+
 def _read_status_json(path: Path, problems: list[InputProblem]) -> tuple[bool, str | None]:
     """(publish_lock, video_run_id). Each field that is wrong falls back to its default on its
     own, so a bad publish_lock does not also throw away a good video_run_id."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return False, None
-    except OSError as exc:
-        problems.append(InputProblem(path, f"cannot read status.json: {exc.strerror or exc}"))
-        return False, None
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        problems.append(
-            InputProblem(path, f"status.json is not UTF-8 (bad byte at offset {exc.start})")
-        )
-        return False, None
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        problems.append(InputProblem(path, f"status.json is not valid JSON: {exc.msg} ({where})"))
-        return False, None
-    if not isinstance(data, dict):
-        problems.append(
-            InputProblem(path, f"status.json must be an object, got {type(data).__name__}")
-        )
+        data = read_json_object(path, max_bytes=STATUS_MAX_BYTES, what=STATUS_FILE, allow_bom=True)
+    except JsonInputError as exc:
+        if exc.kind != MISSING:
+            problems.append(InputProblem(path, _status_problem(exc)))
         return False, None
 
     lock = data.get("publish_lock", False)

@@ -417,6 +417,29 @@ def test_plan_path_outside_the_root_is_a_usage_error(factory, cli, rel):
     assert snapshot(factory.root) == before
 
 
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"schema": "ytm-doctor.plan.v1", "fixes": [', "invalid JSON: Expecting value"),
+        (b"\x89PNG\r\n\x1a\n", "not UTF-8 (bad byte at offset 0)"),
+        (None, "no such file"),
+    ],
+    ids=["truncated", "not-json-at-all", "missing"],
+)
+def test_a_corrupt_plan_file_is_one_line_and_exit_4(factory, cli, content, words):
+    plan = factory.root / "corrupt.json"
+    if content is not None:
+        plan.write_bytes(content)
+    before = snapshot(factory.root)
+    for args in (("apply", plan), ("apply", plan, "--run")):
+        result = cli(*args)
+        assert result.code == 4
+        [line] = result.err_lines
+        assert line.startswith(f"ytm-doctor: error: plan file {plan}: {words}"), line
+        assert "Traceback" not in result.err
+    assert snapshot(factory.root) == before
+
+
 def test_plan_on_an_unconfigured_root_is_refused(factory, cli):
     plan = hand_plan(factory, hand_fix({"op": "mkdir", "path": ref("home", "x")}))
     before = tree(factory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ytm_doctor.atomic import fsync_dir, write_atomic
+from ytm_doctor.atomic import create_atomic, fsync_dir, write_atomic
 
 
 def test_creates_a_new_file(tmp_path: Path) -> None:
@@ -111,3 +112,23 @@ def test_round_trip(old: bytes, new) -> None:
         expected = new.encode("utf-8") if isinstance(new, str) else new
         assert target.read_bytes() == expected
         assert os.listdir(tmp) == ["f"]
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["link", "no-hard-links"])
+def test_create_atomic_never_replaces_with_or_without_hard_links(
+    tmp_path: Path, monkeypatch, hard_links: bool
+) -> None:
+    # One publish step (atomic.publish_new) serves create_atomic and the store's copies.
+    if not hard_links:  # some SMB servers: link() fails, check-then-rename is the fallback
+
+        def no_link(src, dst):
+            raise OSError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_link)
+    target = tmp_path / "manifest.json"
+    create_atomic(target, b"first")
+    assert target.read_bytes() == b"first"
+    with pytest.raises(FileExistsError):
+        create_atomic(target, b"second")
+    assert target.read_bytes() == b"first"
+    assert os.listdir(tmp_path) == ["manifest.json"]

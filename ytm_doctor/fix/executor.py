@@ -21,6 +21,7 @@ from ytm_doctor.fix.operation import Operation, OperationRegistry, Refused
 from ytm_doctor.fix.plan import Action, Fix, PathRef, first_touches
 from ytm_doctor.fix.state import describe_state, path_state, state_matches
 from ytm_doctor.hashing import HashCache
+from ytm_doctor.paths import is_under
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
@@ -94,7 +95,7 @@ class Executor:
         return os.path.normpath(os.path.join(self.roots[ref.root], ref.rel))
 
     def inside_roots(self, real: str) -> bool:
-        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.real_roots)
+        return any(is_under(real, r) for r in self.real_roots)
 
     def confine(self, ref: PathRef) -> str:
         """The absolute path for `ref`, or Refused when it is (or leads) outside the roots."""
@@ -113,9 +114,7 @@ class Executor:
         return path
 
     def _on_share(self, real: str) -> bool:
-        return any(
-            real == s or real.startswith(s.rstrip(os.sep) + os.sep) for s in self.share_roots
-        )
+        return any(is_under(real, s) for s in self.share_roots)
 
     def confine_source(self, ref: PathRef) -> str:
         """A path read through (a copy's source): the path itself, links followed, must stay

@@ -7,31 +7,24 @@ a record `ytm-doctor undo` can use. audit.jsonl: one line per --run and per brea
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ytm_doctor.clock import now_iso_micros
+from ytm_doctor.clock import file_stamp, now_iso_micros, utc_now
 from ytm_doctor.errors import UsageError
+from ytm_doctor.identity import current_user
+from ytm_doctor.jsonio import JsonInputError, loads_json_object
 
 JOURNAL_PREFIX = "journal__"
 AUDIT_NAME = "audit.jsonl"
 
 
 def new_run_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+    return f"{file_stamp(utc_now())}-{os.urandom(3).hex()}"
 
 
 def _append_line(path: Path, record: dict[str, Any]) -> None:
@@ -115,11 +108,12 @@ def read_journal(log_dir: Path, run_id: str) -> JournalRecord:
         raise UsageError(f"cannot read {path}: {exc}") from None
     record = JournalRecord(path=path, header={})
     by_seq: dict[int, JournalEntry] = {}
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
+        where = f"{path}:{number}"
         try:
-            item = json.loads(line)
-        except ValueError:
-            continue
+            item = loads_json_object(line, what="journal line", source=where)
+        except JsonInputError:
+            continue  # torn by a crash while writing: its action is not recorded as done
         kind = item.get("type")
         if kind == "run":
             record.header = item

@@ -16,12 +16,18 @@ from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.clock import ISO_SECONDS, file_stamp, iso_seconds
 from ytm_doctor.errors import UsageError
+from ytm_doctor.jsonio import JsonInputError, loads_json, read_json
 
 if TYPE_CHECKING:
     from ytm_doctor.fix.operation import OperationRegistry
 
 PLAN_SCHEMA = "ytm-doctor.plan.v1"
+PLAN_WHAT = "plan file"  # how a JsonInputError names one
+# A plan carries the bytes it writes (base64): store manifests, placeholders, info files. Far
+# below this; the bound only keeps a video given by mistake from being read into memory.
+MAX_PLAN_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -208,12 +214,12 @@ class Plan:
 
     @property
     def stamp(self) -> str:
-        return self.created.strftime("%Y%m%dT%H%M%SZ")
+        return file_stamp(self.created)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": PLAN_SCHEMA,
-            "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": iso_seconds(self.created),
             "host": self.host,
             "roots": self.roots,
             "fixes": [f.to_json() for f in self.fixes],
@@ -224,18 +230,30 @@ class Plan:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
-    def loads(cls, text: str, source: str, registry: OperationRegistry) -> Plan:
-        """A plan file, every action checked against its operation (exit 4 when not)."""
+    def loads(cls, text: str | bytes, source: str, registry: OperationRegistry) -> Plan:
+        """A plan file's text, every action checked against its operation (exit 4 when not)."""
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise UsageError(f"{source}: not a plan (invalid JSON: {exc})") from None
+            data = loads_json(text, what=PLAN_WHAT, source=source)
+        except JsonInputError as exc:
+            raise UsageError(str(exc)) from None
+        return cls.from_data(data, source, registry)
+
+    @classmethod
+    def read(cls, path: str, registry: OperationRegistry) -> Plan:
+        """The plan file at `path` (given on the command line): bounded, one-line errors."""
+        try:
+            data = read_json(path, max_bytes=MAX_PLAN_BYTES, what=PLAN_WHAT)
+        except JsonInputError as exc:
+            raise UsageError(str(exc)) from None
+        return cls.from_data(data, path, registry)
+
+    @classmethod
+    def from_data(cls, data: Any, source: str, registry: OperationRegistry) -> Plan:
+        """A parsed plan file, every action checked against its operation."""
         if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
             raise UsageError(f"{source}: not a ytm-doctor plan (schema {PLAN_SCHEMA} expected)")
         try:
-            created = datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ").replace(
-                tzinfo=timezone.utc
-            )
+            created = datetime.strptime(data["created"], ISO_SECONDS).replace(tzinfo=timezone.utc)
             fixes = [Fix.from_json(f) for f in data["fixes"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"{source}: malformed plan: {exc}") from None

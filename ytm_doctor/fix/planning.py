@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.clock import file_stamp
 from ytm_doctor.facts import NotFixable
 from ytm_doctor.fix.executor import Executor
 from ytm_doctor.fix.fixer import FixContext, Fixer
@@ -59,7 +60,7 @@ def build_plan(
 ) -> Planned:
     """Ask each fixer for the fixes of its rules' findings."""
     created = datetime.now(timezone.utc)
-    fx = FixContext(ctx=ctx, stamp=created.strftime("%Y%m%dT%H%M%SZ"), options=selection.options)
+    fx = FixContext(ctx=ctx, stamp=file_stamp(created), options=selection.options)
     by_fixer, unfixable, without_fixer = _route(findings, rules, fixers, selection, fx)
     fixes = _plan_fixes(by_fixer, fixers, fx, Executor(ctx, registry), unfixable)
     plan = new_plan(ctx, created, fixes, unfixable)

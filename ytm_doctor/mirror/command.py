@@ -19,7 +19,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from ytm_doctor.clock import utc_now
+from ytm_doctor.clock import file_stamp, utc_now
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.fixer import FixContext
 from ytm_doctor.fix.operation import operations_for
@@ -38,10 +38,10 @@ from ytm_doctor.mirror.engine import (
     share_refusal,
     workspace_rel,
 )
-from ytm_doctor.mirror.filters import INPUT_DIR
 from ytm_doctor.mirror.operation import rsync_fix
 from ytm_doctor.mirror.prepare import ensure_dirs_fix, sentinel_fix
 from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
+from ytm_doctor.workspace import INPUT_DIR
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -54,7 +54,7 @@ def _preparations(ctx: Context, *, ensure: bool, bootstrap: bool) -> list[Fix]:
     """The fixes `--ensure-dirs` and `--bootstrap-dest` add before the rsync (the same plans
     as the ensure-vault-dirs and bootstrap-sentinel fixers)."""
     fixes: list[Fix] = []
-    fx = FixContext(ctx=ctx, stamp=utc_now().strftime("%Y%m%dT%H%M%SZ"))
+    fx = FixContext(ctx=ctx, stamp=file_stamp(utc_now()))
     if ensure:
         fix = ensure_dirs_fix(fx)
         fixes += [fix] if fix else []

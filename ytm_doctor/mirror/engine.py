@@ -30,7 +30,6 @@ ytm_doctor/mirror_command.py; the fixer of YTM703 is fixers/mirror.py.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import socket
@@ -41,8 +40,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import create_atomic
-from ytm_doctor.clock import iso_seconds, utc_now
+from ytm_doctor.clock import file_stamp, iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
+from ytm_doctor.identity import current_user
 from ytm_doctor.lock import Lock, lock_path, takeover_record
 from ytm_doctor.mirror.filters import plan_input, plan_passes
 from ytm_doctor.mirror.rsync import (
@@ -171,13 +171,6 @@ class MirrorOutcome:
         return self.record.get("returncode")
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "?"
-
-
 def _base_record(paths: Paths, *, run: bool, delete: bool, started: datetime) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -190,7 +183,7 @@ def _base_record(paths: Paths, *, run: bool, delete: bool, started: datetime) ->
         "finished_at": None,
         "duration_sec": None,
         "host": socket.gethostname(),
-        "user": _current_user(),
+        "user": current_user(),
         "src": "workspace:.",
         "dest": "vault:.",
         "delete": delete,
@@ -210,7 +203,7 @@ def write_log(paths: Paths, record: dict[str, Any], started: datetime) -> Path |
     """logs/ops/workspaces_mirror/workspaces_mirror__<stamp>.json, created atomically and never
     over an earlier run's (a second run in the same second gets `_2`)."""
     folder = paths.workspace_root / LOG_DIR
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    stamp = file_stamp(started)
     data = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ytm_doctor.paths import REPORT_SUBDIR, SENTINEL_NAME
+from ytm_doctor.workspace import INPUT_DIR
 
 if TYPE_CHECKING:
     from ytm_doctor.mirror.engine import MirrorSettings
-
-INPUT_DIR = "video/input"
 
 
 def _pattern(rel: str, suffix: str = "") -> str:

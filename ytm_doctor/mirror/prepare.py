@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from ytm_doctor.clock import iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.plan import Action, Fix, PathRef
 from ytm_doctor.paths import SENTINEL_NAME
@@ -27,7 +27,7 @@ def sentinel_bytes(namespace: str) -> bytes:
     body = {
         "schema": SENTINEL_SCHEMA,
         "namespace": namespace,
-        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": iso_seconds(utc_now()),
         "host": socket.gethostname(),
         "created_by": "ytm-doctor bootstrap-sentinel",
     }

@@ -9,10 +9,10 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ytm_doctor.clock import file_stamp, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.schedule.jobs import LABEL, PLIST, PREVIOUS_DIR, SERVICE, TIMER, TOOL_TIMEOUT_S
 
@@ -123,7 +123,7 @@ def target_for(config: Config) -> Target:
 
 
 def aside_stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return file_stamp(utc_now())
 
 
 def set_aside(path: Path, stamp: str) -> Path:

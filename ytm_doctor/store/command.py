@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.clock import file_stamp
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.operation import OperationRegistry, operations_for
@@ -74,7 +75,7 @@ def store_command(config: Config, options: argparse.Namespace, argv: list[str]) 
         )
         return ExitCode.VIOLATIONS
     created = datetime.now(timezone.utc)
-    planner = StorePlanner(ctx, target, created.strftime("%Y%m%dT%H%M%SZ"))
+    planner = StorePlanner(ctx, target, file_stamp(created))
     # Only destructive fixes need the stage.
     stage = _stage(ctx, chosen.channel, chosen.video) if release else None
     fixes = planner.fixes(chosen.artifacts, release=release, stage=stage)
@@ -151,7 +152,7 @@ def flush_command(config: Config, options: argparse.Namespace, argv: list[str]) 
         )
         return ExitCode.VIOLATIONS
     created = datetime.now(timezone.utc)
-    items = plan_flush(ctx, manifests, created.strftime("%Y%m%dT%H%M%SZ"))
+    items = plan_flush(ctx, manifests, file_stamp(created))
     fixes = [i for i in items if isinstance(i, Fix)]
     unfixable = [i for i in items if isinstance(i, Unfixable)]
     plan = _plan(ctx, created, fixes, unfixable, operations_for(config))

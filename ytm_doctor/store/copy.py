@@ -28,7 +28,7 @@ from typing import Any
 
 import psutil
 
-from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.atomic import fsync_dir, publish_new
 from ytm_doctor.hashing import CHUNK, NOFOLLOW, CopyError, FileSig, read_into
 
 TEMP_MARK = ".ytm-tmp-"
@@ -244,14 +244,4 @@ def _place(tmp: str, dest: str, replace_link: bool) -> None:
         _check_dest(dest, True)
         os.replace(tmp, dest)
         return
-    try:
-        os.link(tmp, dest)  # fails with EEXIST instead of replacing
-    except FileExistsError:
-        raise
-    except OSError:
-        # No hard links (some SMB servers): check, then rename; the window is tiny.
-        if os.path.lexists(dest):
-            raise FileExistsError(errno.EEXIST, "already exists", dest) from None
-        os.rename(tmp, dest)
-        return
-    os.unlink(tmp)
+    publish_new(tmp, dest)

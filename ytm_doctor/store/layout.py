@@ -20,7 +20,6 @@ One Fix per manifest (a kind of one episode): its copies, the manifest, and with
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import re
 import socket
@@ -34,9 +33,17 @@ from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.plan import Action, Fix, PathRef
 from ytm_doctor.hashing import sha256_of
+from ytm_doctor.jsonio import JsonInputError, read_json
 from ytm_doctor.store import manifest
 from ytm_doctor.store.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
-from ytm_doctor.workspace import CHANNEL_RE, VIDEO_RE, episode_of, normalize_video
+from ytm_doctor.workspace import (
+    CHANNEL_RE,
+    MAX_PROJECTS_BYTES,
+    PROJECTS_JSON,
+    VIDEO_RE,
+    episode_of,
+    normalize_video,
+)
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
@@ -44,8 +51,6 @@ if TYPE_CHECKING:
 KINDS = manifest.KINDS
 AUDIO_SUFFIXES = (".wav", ".srt")
 SCRIPT_NAME = "assembled_human.md"
-PROJECTS_JSON = "thumbnails/projects.json"
-MAX_PROJECTS_BYTES = 16 << 20
 SUPERSEDED = ".superseded_"  # a stored copy replaced by a newer one is renamed aside, not lost
 CORRUPT = ".corrupt_"  # a stored copy whose bytes differ from its manifest's, kept for a look
 
@@ -402,9 +407,8 @@ def selected_thumbnails(ctx: Context) -> dict[tuple[str, str], tuple[str, str]]:
     thumbnails/projects.json; an unreadable file gives nothing (YTM801's concern)."""
     path = ctx.paths.workspace_root / PROJECTS_JSON
     try:
-        with open(path, "rb") as fh:
-            data = json.loads(fh.read(MAX_PROJECTS_BYTES).decode("utf-8"))
-    except (OSError, ValueError):
+        data = read_json(path, max_bytes=MAX_PROJECTS_BYTES, what=PROJECTS_JSON)
+    except JsonInputError:
         return {}
     projects = data.get("projects") if isinstance(data, dict) else None
     out: dict[tuple[str, str], tuple[str, str]] = {}

@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ytm_doctor.jsonio import JsonInputError, loads_json, read_json
+
 SCHEMA = "ytm.shared_store_manifest.v1"
 MANIFESTS_DIR = "manifests"
 KINDS = (
@@ -30,6 +32,7 @@ KINDS = (
 )
 MODES = ("shared", "outbox")
 MAX_MANIFEST_BYTES = 4 << 20
+WHAT = "store manifest"  # how a JsonInputError names one
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -132,11 +135,13 @@ def dumps(data: dict[str, Any]) -> bytes:
 def parse(rel: str, raw: bytes) -> Manifest:
     """A manifest from its bytes; never raises (a bad one carries its `problem`)."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return Manifest(rel, {}, problem=f"not UTF-8 (bad byte at offset {exc.start})")
-    except json.JSONDecodeError as exc:
-        return Manifest(rel, {}, problem=f"invalid JSON: {exc.msg} (line {exc.lineno})")
+        data = loads_json(raw, what=WHAT, source=rel)
+    except JsonInputError as exc:
+        return Manifest(rel, {}, problem=exc.reason)
+    return _from_data(rel, data)
+
+
+def _from_data(rel: str, data: Any) -> Manifest:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return Manifest(rel, data if isinstance(data, dict) else {}, problem="not a store manifest")
     entries = []
@@ -192,15 +197,11 @@ def load_manifests(base: str | os.PathLike) -> list[Manifest]:
 
 
 def read_manifest(base: str | os.PathLike, rel: str) -> Manifest:
-    path = Path(base) / rel
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_MANIFEST_BYTES + 1)
-    except OSError as exc:
-        return Manifest(rel, {}, problem=f"cannot be read: {exc.strerror or exc}")
-    if len(raw) > MAX_MANIFEST_BYTES:
-        return Manifest(rel, {}, problem=f"larger than {MAX_MANIFEST_BYTES} bytes")
-    return parse(rel, raw)
+        data = read_json(Path(base) / rel, max_bytes=MAX_MANIFEST_BYTES, what=WHAT)
+    except JsonInputError as exc:
+        return Manifest(rel, {}, problem=exc.reason)
+    return _from_data(rel, data)
 
 
 def latest_by_path(manifests: list[Manifest]) -> dict[str, tuple[Manifest, StoredEntry]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 from typing import Any
 
@@ -13,6 +12,7 @@ from ytm_doctor.atomic import create_atomic
 from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.hashing import CopyError
+from ytm_doctor.jsonio import expect_object, loads_json
 from ytm_doctor.store.manifest import dumps
 from ytm_doctor.store.ops.stored_file import StoredFile, make_parents, remove_dirs
 
@@ -25,7 +25,9 @@ class StoreManifest(StoredFile):
         return f"manifest {action.path}"
 
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
-        data = json.loads((action.data or b"{}").decode("utf-8"))
+        # From the plan file: a hand-edited one may carry anything (a JsonInputError fails the fix).
+        raw = loads_json(action.data or b"{}", what="manifest data", source=str(action.path))
+        data = expect_object(raw, what="manifest data", source=str(action.path))
         base = manifest_base(action.path)
         for entry in data.get("entries", []):
             stored = ex.confine(PathRef(base.root, f"{base.rel}/{entry['path']}"))
