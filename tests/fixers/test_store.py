@@ -270,9 +270,10 @@ def test_release_refuses_when_the_stored_copy_no_longer_verifies(episode):
     journal = Journal(ctx.paths.report_dir, "test-release", {"command": "test"})
     local = PathRef("workspace", WAV[3:])
     source = PathRef("share", f"uploads/{NS}/audio_final/CH02/012/CH02-012.wav")
-    fix = Fix("store", "t", "release", [Action("release", local, source=source, sha256=good)])
+    action = Action("release", local, source=source, sha256=good)
+    fix = Fix("store", "t", "release", [action], channel="CH02", video="012")
     result = Executor(ctx, OperationRegistry.builtin(), journal=journal).apply(1, fix)
-    assert result.status == "failed"
+    assert result.status == "failed", result.reasons
     assert "the local file is kept" in " ".join(result.reasons)
     assert not (episode.root / WAV).is_symlink() and sha(episode.root / WAV) == good
 

@@ -82,6 +82,9 @@ class Executor:
         self.held_locks: dict[str, Any] = {}
         self.outcomes: list[Any] = []
         self.hashes = HashCache()  # files hashed during this run
+        # While an undo is judged before it runs: the paths earlier inverses of that undo bring
+        # back (a stored copy may be removed once its source is back).
+        self.restoring: frozenset[str] = frozenset()
 
     @property
     def run_id(self) -> str | None:
@@ -155,9 +158,10 @@ class Executor:
                     reasons.append(str(exc))
         if reasons:
             return reasons
-        if fix.destructive and fix.stage in ("hot", "freeze") and self.override is None:
+        stage = self._unposted_stage(fix)
+        if stage is not None and self.override is None:
             reasons.append(
-                f"{fix.episode or 'this episode'} is unposted ({fix.stage}): "
+                f"{fix.episode or 'this episode'} is unposted ({stage}): "
                 "destructive fixes need --allow-unposted (or YTM_EMERGENCY_OVERRIDE=1)"
                 " and --reason"
             )
@@ -169,6 +173,20 @@ class Executor:
                     f"is now {describe_state(actual)}"
                 )
         return reasons
+
+    def _unposted_stage(self, fix: Fix) -> str | None:
+        """The stage that makes `fix` need the override (hot, freeze), or None. An operation
+        that removes local content makes the fix destructive whatever the plan says, and then
+        the episode's stage is looked up now, not taken from the plan (an episode nobody knows
+        counts as unposted)."""
+        if any(self.registry.destructive(a) for a in fix.actions):
+            ep = self.ctx.workspace.episode(fix.channel, fix.video) if fix.episode else None
+            stage = ep.stage.value if ep else "hot"
+        elif fix.destructive:
+            stage = fix.stage
+        else:
+            return None
+        return stage if stage in ("hot", "freeze") else None
 
     def check(self, index: int, fix: Fix) -> FixResult:
         reasons = self.problems(fix)
@@ -229,16 +247,25 @@ class Executor:
 
     def step_for(self, action: dict[str, Any], inverse: dict[str, Any]) -> UndoStep:
         """The undo step of a journaled action (its operation looked up by the action's op)."""
-        return UndoStep(self.registry.get(str(action.get("op"))), inverse)
+        op = self.registry.get(str(action.get("op")))
+        return UndoStep(op, op.journaled_inverse(action, inverse))
 
     def group_problems(self, steps: list[UndoStep]) -> list[str]:
         """Problems of running `steps` in order, each judged after the ones before it."""
         problems: list[str] = []
         freed: set[str] = set()
-        for step in steps:
-            problems.extend(self.inverse_problems(step, frozenset(freed)))
-            with contextlib.suppress(Refused, KeyError, TypeError):
-                freed.add(self.resolve(PathRef.from_json(step.inverse["path"])))
+        restored: set[str] = set()
+        try:
+            for step in steps:
+                self.restoring = frozenset(restored)
+                problems.extend(self.inverse_problems(step, frozenset(freed)))
+                with contextlib.suppress(Refused, KeyError, TypeError):
+                    path = self.resolve(PathRef.from_json(step.inverse["path"]))
+                    freed.add(path)
+                    if step.op.restores:
+                        restored.add(path)
+        finally:
+            self.restoring = frozenset()
         return problems
 
     def inverse_problems(self, step: UndoStep, freed: frozenset[str] = frozenset()) -> list[str]:

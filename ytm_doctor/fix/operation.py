@@ -51,6 +51,13 @@ class Operation:
     # Why it cannot be undone; None when undo reverts it. An irreversible operation's fix runs
     # only when its rule is selected by name.
     irreversible: str | None = None
+    # True when it removes local content, leaving the verified copy elsewhere as the only one
+    # (a store --move). The operation says so, never the plan: a fix holding one is refused for
+    # unposted episodes without the override, whatever the plan file claims.
+    destructive: bool = False
+    # True when its undo brings content back at the action's path (a release or retire undone
+    # copies the file back): a later inverse in the same undo may rely on that copy.
+    restores: bool = False
 
     # -- describing ----------------------------------------------------------------------------
 
@@ -71,6 +78,10 @@ class Operation:
     def creates(self, action: Action) -> PathRef | None:
         """The path this action brings into being (what later actions may write beneath)."""
         return None
+
+    def is_destructive(self, action: Action) -> bool:
+        """Whether this action removes local content (see `destructive`)."""
+        return self.destructive
 
     def reads(self, action: Action) -> list[PathRef]:
         """Paths read through, links followed (their real path must stay inside the roots)."""
@@ -102,6 +113,11 @@ class Operation:
     def undo(self, inverse: dict[str, Any], path: str, ex: Executor) -> None:
         """Run `inverse` (inverse_problems was empty just before)."""
         raise Refused(self.irreversible or f"{self.name} cannot be undone")
+
+    def journaled_inverse(self, action: dict[str, Any], inverse: dict[str, Any]) -> dict[str, Any]:
+        """The inverse as undo uses it, from a journal entry (a journal written by an older
+        version may lack fields the action holds)."""
+        return inverse
 
     def describe_inverse(self, inverse: dict[str, Any]) -> str:
         return f"{inverse.get('op', '?'):<8} {PathRef.from_json(inverse['path'])}"
@@ -154,6 +170,9 @@ class OperationRegistry:
 
     def describe(self, action: Action) -> str:
         return self.get(action.op).describe(action)
+
+    def destructive(self, action: Action) -> bool:
+        return self.get(action.op).is_destructive(action)
 
     def undoable(self, action: Action) -> bool:
         return self.get(action.op).irreversible is None

@@ -123,7 +123,10 @@ def run_plan(
             override=override.via,
             reason=override.reason,
             overridden=[
-                r.fix.episode for r in results if r.status == "applied" and r.fix.destructive
+                r.fix.episode
+                for r in results
+                if r.status == "applied"
+                and (r.fix.destructive or any(registry.destructive(a) for a in r.fix.actions))
             ],
         )
     if audit_extra is not None:

@@ -21,30 +21,43 @@ from ytm_doctor.store.copy import copy_verified
 class Release(Operation):
     name = "release"
     needs = ("source",)
+    destructive = True
+    restores = True
 
     def describe(self, action: Action) -> str:
         digest = f" (sha256 {action.sha256[:12]})" if action.sha256 else ""
         what = f"symlink -> {action.target}" if action.target else "removed"
         return f"release  {action.path} ({what}, once {action.source} re-verifies{digest})"
 
+    def is_destructive(self, action: Action) -> bool:
+        # An outbox copy released once its shared copy verifies is a staging copy, not the
+        # episode's own file: flushing the outbox needs no override.
+        return action.path.root != "outbox"
+
     def inverse(self, action, path, ex) -> dict[str, Any]:
+        # The hash is journaled before the local file goes, so an undo after a crash between
+        # the unlink and the "done" line can still copy the stored bytes back, verified.
+        source = ex.confine_source(action.source)
         return {
             "op": "reinstate",
             "path": action.path.to_json(),
             "source": action.source.to_json(),
-            "sha256": action.sha256,
+            "sha256": action.sha256 or ex.hashes.recorded(source),
             "target": action.target,
         }
 
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
         source = ex.confine_source(action.source)
         # The hash recorded when planned, else the one this run's store_copy just verified.
-        expected = action.sha256 or ex.hashes.recorded(source)
+        expected = inverse["sha256"]
         if not expected:
             raise CopyError(errno.EINVAL, "no verified SHA-256 to release against", path)
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
             raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
+        if os.path.samestat(st, os.stat(source)):
+            # The "stored copy" is this very file (or a link or hard link to it): no copy.
+            raise CopyError(errno.EINVAL, f"{action.source} is this file, not a copy of it", path)
         # Re-read the stored copy now, whatever was verified before: the local bytes go next.
         stored = ex.hashes.sha256(source, fresh=True)
         if stored != expected:

@@ -18,6 +18,7 @@ from ytm_doctor.store.copy import copy_verified
 
 class Retire(Operation):
     name = "retire"
+    restores = True
 
     def describe(self, action: Action) -> str:
         return f"retire   {action.path} (kept in this run's backups)"

@@ -10,7 +10,7 @@ import posixpath
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.atomic import fsync_dir
-from ytm_doctor.fix.operation import Operation, unchanged
+from ytm_doctor.fix.operation import Operation, Refused, unchanged
 from ytm_doctor.fix.plan import PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import CopyError, sha256_of
@@ -58,22 +58,69 @@ def full_state(path: str, state: dict[str, Any]) -> dict[str, Any]:
     return {**state, "sha256": digest}
 
 
+def source_problems(inverse: dict[str, Any], ref: PathRef, ex: Executor) -> list[str]:
+    """Why the stored copy `ref` must stay: removing it is safe only while the content it
+    holds is also at its source, verified by hash now (or brought back there by an earlier
+    step of the same undo). A manifest is a record, not a copy."""
+    if not inverse.get("source"):
+        return []
+    source_ref = PathRef.from_json(inverse["source"])
+    try:
+        source = ex.confine_source(source_ref)
+    except Refused as exc:
+        return [f"{ref} is kept: its source cannot be checked ({exc})"]
+    if source in ex.restoring:
+        return []
+    try:
+        digest = ex.hashes.sha256(source, fresh=True)
+    except OSError:
+        return [
+            f"{ref} is kept: {source_ref} is gone or no longer a plain file, so the stored copy "
+            "is its only copy"
+        ]
+    if digest != inverse["sha256"]:
+        return [
+            f"{ref} is kept: {source_ref} changed since it was stored, so the stored copy is "
+            "the only copy of what was stored"
+        ]
+    return []
+
+
 class StoredFile(Operation):
     """An operation that creates one file in the store; undo removes it, only while its full
     hash is the one recorded when it completed, then the dirs it made where empty."""
 
     def inverse(self, action, path, ex) -> dict[str, Any]:
         # sha256 and size are known once the file is verified (journaled with "done").
-        return {"op": "remove", "path": action.path.to_json(), "sha256": None, "dirs": []}
+        inverse: dict[str, Any] = {
+            "op": "remove",
+            "path": action.path.to_json(),
+            "sha256": None,
+            "dirs": [],
+        }
+        if action.source is not None:
+            inverse["source"] = action.source.to_json()
+        return inverse
+
+    def journaled_inverse(self, action: dict[str, Any], inverse: dict[str, Any]) -> dict[str, Any]:
+        # Journals written before the inverse named its source: the action names it.
+        if "source" not in inverse and isinstance(action.get("source"), dict):
+            return {**inverse, "source": action["source"]}
+        return inverse
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
+        ref = PathRef.from_json(inverse["path"])
+        if inverse.get("sha256") is None:
+            # Never verified: whatever is at the path now was not provably made by this run
+            # (a later run may have stored it), so it stays.
+            return [f"{ref}: the copy never completed; what is there now is left in place"]
         expected: dict[str, Any] = {"kind": "file", "sha256": inverse["sha256"]}
         actual = path_state(path)
         if inverse.get("size") is not None:
             # A stored copy of any size: compared by its full hash, not size and mtime.
             expected["size"] = inverse["size"]
             actual = full_state(path, actual)
-        return unchanged(PathRef.from_json(inverse["path"]), expected, actual)
+        return unchanged(ref, expected, actual) or source_problems(inverse, ref, ex)
 
     def undo(self, inverse, path, ex) -> None:
         os.unlink(path)
