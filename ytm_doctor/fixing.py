@@ -100,17 +100,25 @@ def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
             raise UsageError(f"cannot write the plan to {plan_out}: {exc}") from None
     if config.getoption("run"):
         if not config.getoption("json"):
-            print_plan(planned.plan, registry, planned.without_fixer)
+            print_plan(
+                planned.plan,
+                registry,
+                planned.without_fixer,
+                info_unselected=planned.info_unselected,
+            )
         return execute(config, ctx, planned.plan, "fix", argv)
     if config.getoption("json"):
         data = {
             "dry_run": True,
             "plan": planned.plan.to_json(),
             "without_fixer": planned.without_fixer,
+            "info_unselected": planned.info_unselected,
         }
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return ExitCode.OK
-    print_plan(planned.plan, registry, planned.without_fixer)
+    print_plan(
+        planned.plan, registry, planned.without_fixer, info_unselected=planned.info_unselected
+    )
     if plan_out:
         print(f"plan saved to {plan_out}; apply it with: ytm-doctor apply {plan_out} --run")
     if planned.plan.fixes:

@@ -135,3 +135,24 @@ def test_run_restores_when_video_runs_itself_is_gone(archived):
     assert [r["status"] for r in run["results"]] == ["applied"], run["results"]
     assert (archived.root / RESTORED / ".run_meta.json").is_file()
     archived.assert_undo_restores(run, before)
+
+
+def test_fix_without_a_selection_leaves_a_published_episodes_archived_run(archived):
+    """For a Published episode the archived run is info (archiving it was the policy): a plain
+    `fix --run` leaves it archived and says how to fix it by name; selecting it still works."""
+    archived.write_json(
+        "ws/scripts/CH01/001/status.json",
+        {"publish_lock": True, "metadata": {"video_run_id": RUN}},
+    )
+    [finding] = archived.scan(CODE)
+    assert finding["severity"] == "info"
+    before = archived.user_tree()
+    text = archived.cli("fix", "--run")
+    assert text.code == 0, text.out + text.err
+    assert f"info findings left as they are: {CODE} (1)" in text.out, text.out
+    plan = archived.cli("fix", "--json").json()
+    assert plan["info_unselected"] == {CODE: 1}
+    assert archived.user_tree() == before
+    run = archived.fix_run(CODE)
+    assert [r["status"] for r in run["results"]] == ["applied"]
+    assert (archived.root / RESTORED).is_dir()

@@ -22,6 +22,7 @@ def print_plan(
     registry: OperationRegistry,
     without_fixer: dict[str, int] | None = None,
     out: TextIO | None = None,
+    info_unselected: dict[str, int] | None = None,
 ) -> None:
     out = out or sys.stdout
     actions = sum(len(f.actions) for f in plan.fixes)
@@ -39,6 +40,12 @@ def print_plan(
     if without_fixer:
         parts = ", ".join(f"{code} ({n})" for code, n in sorted(without_fixer.items()))
         out.write(f"no fixer for: {parts}; see `ytm-doctor explain CODE`\n\n")
+    if info_unselected:
+        parts = ", ".join(f"{code} ({n})" for code, n in sorted(info_unselected.items()))
+        out.write(
+            f"info findings left as they are: {parts}; fix them by name: "
+            "ytm-doctor fix --select CODE\n\n"
+        )
 
 
 def print_fix(

@@ -17,7 +17,7 @@ from ytm_doctor.fix.fixer import FixContext, Fixer
 from ytm_doctor.fix.operation import OperationRegistry
 from ytm_doctor.fix.plan import Fix, PathRef, Plan, Unfixable
 from ytm_doctor.fix.state import path_state
-from ytm_doctor.model import Finding, Rule
+from ytm_doctor.model import Finding, Rule, Severity
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 class Planned:
     plan: Plan
     without_fixer: dict[str, int] = field(default_factory=dict)  # rule -> findings
+    # Info findings a run without a selection leaves alone (rule -> findings): they are fixed
+    # only when selected by code or fingerprint (an archived run of a Published episode is
+    # info on purpose, and moving it back would undo the archiving).
+    info_unselected: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,19 +65,24 @@ def build_plan(
     """Ask each fixer for the fixes of its rules' findings."""
     created = datetime.now(timezone.utc)
     fx = FixContext(ctx=ctx, stamp=file_stamp(created), options=selection.options)
-    by_fixer, unfixable, without_fixer = _route(findings, rules, fixers, selection, fx)
-    fixes = _plan_fixes(by_fixer, fixers, fx, Executor(ctx, registry), unfixable)
-    plan = new_plan(ctx, created, fixes, unfixable)
-    return Planned(plan, without_fixer)
+    planned = Planned(new_plan(ctx, created, [], []))
+    by_fixer = _route(findings, rules, fixers, selection, fx, planned)
+    unfixable = planned.plan.unfixable
+    planned.plan.fixes = _plan_fixes(by_fixer, fixers, fx, Executor(ctx, registry), unfixable)
+    return planned
 
 
-def _route(findings, rules, fixers, selection: Selection, fx: FixContext):
-    """Each finding to its rule's fixer, or to why it is not fixed."""
+def _route(findings, rules, fixers, selection: Selection, fx: FixContext, planned: Planned):
+    """Each finding to its rule's fixer, or to why it is not fixed (noted in `planned`)."""
     by_fixer: dict[str, list[Finding]] = {}
-    unfixable: list[Unfixable] = []
-    without_fixer: dict[str, int] = {}
+    unfixable = planned.plan.unfixable
+    without_fixer = planned.without_fixer
     for finding in findings:
         if selection.fingerprints and finding.fingerprint not in selection.fingerprints:
+            continue
+        if finding.severity is Severity.INFO and not selection.names(finding):
+            left = planned.info_unselected
+            left[finding.rule] = left.get(finding.rule, 0) + 1
             continue
         rule = rules.get(finding.rule)
         if rule is None or not rule.fixer or rule.fixer not in fixers:
@@ -93,7 +102,7 @@ def _route(findings, rules, fixers, selection: Selection, fx: FixContext):
             unfixable.append(fx.unfixable(finding, reason))
             continue
         by_fixer.setdefault(rule.fixer, []).append(finding)
-    return by_fixer, unfixable, without_fixer
+    return by_fixer
 
 
 def _plan_fixes(by_fixer, fixers, fx: FixContext, executor: Executor, unfixable) -> list[Fix]:
