@@ -81,6 +81,9 @@ KEYS: dict[str, KeySpec] = {
     "scan.threads": KeySpec("int", "directories listed at once per walk (0: auto)"),
     "store.full_verify": KeySpec("bool", "YTM702 re-hashes every stored file on every scan"),
     "store.never_store": KeySpec("strs", "L2/L3 workspace paths store refuses (glob patterns)"),
+    "store.delete_allowed": KeySpec(
+        "strs", "workspace paths --move/--symlink-back may remove locally (glob patterns)"
+    ),
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(
         "url",

@@ -142,3 +142,47 @@ def test_a_plan_releasing_a_file_against_itself_deletes_nothing(factory):
     assert res["status"] == "failed"
     assert any("is this file, not a copy of it" in r for r in res["reasons"]), res
     assert (factory.root / WAV).read_bytes() == data
+
+
+def test_store_episode_move_removes_only_what_the_policy_lets_go(factory):
+    """After posting only final audio (and CapCut draft packs) may leave the workspace: an
+    episode --move stores the script and thumbnails too but keeps them locally, and says so."""
+    data = published(factory)
+    script = factory.write("ws/scripts/CH02/012/content/assembled_human.md", "# 台本\n")
+    thumb = factory.write("ws/thumbnails/assets/CH02/012/00_thumb.png", b"\x89PNG real")
+    before = {p: p.read_bytes() for p in (script, thumb)}
+    result = factory.cli("store", "episode", "--channel", "CH02", "--video", "012", "--move")
+    assert result.code == 0, result.out + result.err
+    assert "archive-only after posting" in result.out, result.out
+    result = factory.cli(
+        "store", "episode", "--channel", "CH02", "--video", "012", "--move", "--run"
+    )
+    assert result.code == 0, result.out + result.err
+    assert not os.path.lexists(factory.root / WAV)  # delete-allowed: moved to the store
+    assert (factory.root / STORED_WAV).read_bytes() == data
+    assert {p: p.read_bytes() for p in (script, thumb)} == before  # stored, kept
+
+
+def test_a_plan_releasing_an_archive_only_file_is_refused(factory):
+    """The policy holds for plan files too: a release of a script is refused when it runs."""
+    published(factory)
+    script = "ws/scripts/CH02/012/content/assembled_human.md"
+    factory.write(script, "# 台本\n")
+    factory.cli("store", "--src", script, "--run")
+    plan = json.loads(factory.cli("store", "--src", WAV, "--move", "--json").out)["plan"]
+    [fix] = plan["fixes"]
+    release = next(a for a in fix["actions"] if a["op"] == "release")
+    stored = f"{BASE}/scripts/CH02/012/assembled_human.md"
+    release.update(
+        path={"root": "workspace", "rel": script[3:]},
+        source={"root": "share", "rel": stored[6:]},
+        sha256=hashlib.sha256((factory.root / script).read_bytes()).hexdigest(),
+    )
+    fix.update(actions=[release], preconditions=[])
+    path = factory.root / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = factory.cli("apply", str(path), "--run", "--json")
+    assert result.code == 1, result.out + result.err
+    [res] = result.json()["results"]
+    assert any("archive-only after posting" in r for r in res["reasons"]), res
+    assert (factory.root / script).read_text() == "# 台本\n"

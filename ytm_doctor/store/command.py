@@ -44,6 +44,7 @@ from ytm_doctor.store.layout import (
     store_target,
 )
 from ytm_doctor.store.outbox import outbox_manifests, plan_flush
+from ytm_doctor.store.policy import delete_allowed, not_allowed_note
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -78,8 +79,15 @@ def store_command(config: Config, options: argparse.Namespace, argv: list[str]) 
     planner = StorePlanner(ctx, target, file_stamp(created))
     # Only destructive fixes need the stage.
     stage = _stage(ctx, chosen.channel, chosen.video) if release else None
-    fixes = planner.fixes(chosen.artifacts, release=release, stage=stage)
-    notes = chosen.notes
+    notes = list(chosen.notes)
+    releasable = chosen.artifacts
+    if release:
+        releasable = [a for a in chosen.artifacts if delete_allowed(config, a.src)]
+        kept = [a for a in chosen.artifacts if a not in releasable]
+        notes += [not_allowed_note(a.src) for a in kept]
+        fixes = planner.fixes(kept) + planner.fixes(releasable, release=release, stage=stage)
+    else:
+        fixes = planner.fixes(chosen.artifacts)
     if not chosen.artifacts:
         notes = [*notes, "no L1 artifact of this episode is in the workspace"]
     plan = _plan(ctx, created, fixes, [], operations_for(config))

@@ -16,6 +16,7 @@ from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import CopyError
 from ytm_doctor.store.copy import copy_verified
+from ytm_doctor.store.policy import delete_allowed, not_allowed_note
 
 
 class Release(Operation):
@@ -55,6 +56,8 @@ class Release(Operation):
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
             raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
+        if not delete_allowed(ex.ctx.config, action.path):
+            raise Refused(not_allowed_note(action.path))
         if os.path.samestat(st, os.stat(source)):
             # The "stored copy" is this very file (or a link or hard link to it): no copy.
             raise CopyError(errno.EINVAL, f"{action.source} is this file, not a copy of it", path)
