@@ -3,12 +3,13 @@
 The plan is a single `rsync` action on the Vault's workspaces dir. It carries no command line:
 the mirror's rsync operation (ytm_doctor.mirror.operation) reads every setting (binary, nice,
 timeout, filters) from the configuration when the plan is applied, checks the share and the
-sentinel again, takes the mirror lock and logs the run. It cannot be undone; the journal says so.
+sentinel again, takes the mirror lock and logs the run. What it deletes or overwrites on the Vault
+is kept in the share's ytm_mirror_backups/<run_id>/, and undo puts it back.
 
-Because it cannot be undone (delete-sync removes on the Vault what Hot no longer has), it is
-`irreversible`: the fix engine runs it only when asked for by name (`fix --select YTM703`, YTM70,
-YTM7, or the finding's `--fingerprint`); a bare `fix --run` leaves it out and says why, so that
-`fix --run` followed by `undo --run` still restores everything (SPEC §10).
+Because a mirror rewrites the Vault (delete-sync removes there what Hot no longer has), it is
+`irreversible` in the fix engine's sense: it runs only when asked for by name (`fix --select
+YTM703`, YTM70, YTM7, or the finding's `--fingerprint`); a bare `fix --run` leaves it out and
+says why.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ytm_doctor.plugins.hookspec import hookimpl
 
 class Mirror(Fixer):
     name = "mirror"
-    summary = "run the Hot -> Vault mirror now (rsync, delete-sync; cannot be undone)"
+    summary = "run the Hot -> Vault mirror now (rsync, delete-sync; what it replaces is kept)"
 
     irreversible = True  # asked for by name only (see Fixer.irreversible)
 

@@ -69,6 +69,9 @@ KEYS: dict[str, KeySpec] = {
     "mirror.whole_file": KeySpec("bool", "rsync --whole-file", "YTM_RSYNC_WHOLE_FILE"),
     "mirror.stale_after_minutes": KeySpec("int", "a mirror older than this is stale"),
     "mirror.protected": KeySpec("strs", "Vault subtrees never deleted by the mirror"),
+    "mirror.backup_keep_days": KeySpec(
+        "int", "days the Vault files a mirror replaced are kept (0: forever)"
+    ),
     "mirror.exclude": KeySpec("strs", "subtrees the mirror leaves alone"),
     "locks.stale_after_sec": KeySpec(
         "number", "a lock of another host without heartbeat for this long is stale"

@@ -85,7 +85,7 @@ def print_outcome(config: Config, outcome: RunOutcome) -> None:
     print_results(outcome.results)
     print(f"\nrun {outcome.run_id}: {results_line(outcome.results)}")
     print(f"journal: {outcome.journal}")
-    if outcome.undoable:  # a mirror (rsync) alone cannot be undone: do not offer it
+    if outcome.undoable:  # only offered when an applied operation can be undone
         print(f"undo:    ytm-doctor undo {outcome.run_id} --run")
 
 

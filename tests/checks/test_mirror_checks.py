@@ -112,7 +112,7 @@ def test_nothing_is_said_while_the_share_is_down(world, cli) -> None:
 
 
 def test_the_mirror_fix_runs_only_when_selected_by_name(world, cli) -> None:
-    # It cannot be undone: a bare `fix --run` must stay undoable (SPEC §10).
+    # It rewrites the whole Vault: a bare `fix --run` leaves it out.
     write_log(world, 600)
     bare = cli("fix", "--json").json()
     [unfixable] = bare["plan"]["unfixable"]

@@ -439,29 +439,59 @@ def test_partial_transfers_are_reported_as_such(hv, monkeypatch) -> None:
 # -- journal, audit, undo -------------------------------------------------------------------------
 
 
-def test_a_run_is_journaled_audited_and_undo_refuses_it_with_the_reason(hv, cli) -> None:
+def test_a_run_is_journaled_audited_and_undo_puts_back_what_it_replaced(hv, cli) -> None:
+    """Every Vault file the delete-sync deletes or overwrites is kept in the share's
+    ytm_mirror_backups/<run_id>/ (outside the mirrored tree); undo puts each back, and what
+    stood in its place is kept too. Files the mirror created (copies of Hot's) stay."""
+    hv.mirror("--run")  # the Vault now mirrors Hot
+    vault_only = hv.put(hv.vault / "audio/final/CH01/001/CH01-001.wav", "only on the Vault")
+    script = "scripts/CH01/001/content/assembled_human.md"
+    hv.put(hv.ws / script, "# 書き直した台本\n")  # Hot's newer script overwrites the Vault's
+    vault_before = hv.tree(hv.vault)
+
     result = hv.mirror("--run", "--json")
     data = result.json()
     run_id = data["run_id"]
+    assert not vault_only.exists()
+    assert (hv.vault / script).read_text() == "# 書き直した台本\n"
+    kept = hv.world.share / "ytm_mirror_backups" / run_id
+    assert (kept / "audio/final/CH01/001/CH01-001.wav").read_text() == "only on the Vault"
+    assert (kept / script).read_text() == HOT_FILES[script]
     lines = [json.loads(x) for x in Path(data["journal"]).read_text().splitlines()]
     [begin] = [x for x in lines if x["type"] == "begin"]
     assert begin["action"]["op"] == "rsync"
     assert begin["action"]["options"] == {"delete": True}
-    assert begin["inverse"]["op"] == "irreversible"
-    assert "cannot be undone" in begin["inverse"]["why"]
+    assert begin["inverse"]["op"] == "unmirror"
+    assert begin["inverse"]["backup"] == {"root": "share", "rel": f"ytm_mirror_backups/{run_id}"}
     [done] = [x for x in lines if x["type"] == "done"]
     assert done["inverse_update"]["returncode"] == 0
+    assert hv.last_log()["backup_dir"] == f"$SHARE_ROOT/ytm_mirror_backups/{run_id}"
     audit = [json.loads(x) for x in (hv.world.report_dir / "audit.jsonl").read_text().splitlines()]
     assert audit[-1]["run_id"] == run_id and audit[-1]["command"] == "mirror"
     assert audit[-1]["applied"] == 1 and audit[-1]["returncode"] == 0
 
-    vault_before = hv.tree(hv.vault)
     preview = cli("undo", run_id)
-    assert "refused" in preview.out and "a mirror (rsync) cannot be undone" in preview.out
+    assert "unmirror" in preview.out, preview.out
     undo = cli("undo", run_id, "--run")
-    assert undo.code == 1
-    assert "0 undone, 1 refused" in undo.out
-    assert hv.tree(hv.vault) == vault_before
+    assert undo.code == 0, undo.out + undo.err
+    assert "1 undone, 0 refused, 0 failed" in undo.out
+    after = hv.tree(hv.vault)
+    assert {rel: after.get(rel) for rel in vault_before} == vault_before
+    created = set(after) - set(vault_before)  # what the mirror created: Hot's logs of it
+    assert created and all(rel.startswith("logs/ops/") for rel in created), created
+    # The newer script that stood in the old one's place is kept in the undo's own folder.
+    undo_id = undo.out.rsplit("undo run ", 1)[1].split(":", 1)[0]
+    aside = hv.world.share / "ytm_mirror_backups" / undo_id / script
+    assert aside.read_text() == "# 書き直した台本\n"
+
+
+def test_old_backup_folders_are_pruned_and_young_ones_kept(hv) -> None:
+    backups = hv.world.share / "ytm_mirror_backups"
+    old = hv.put(backups / "20200101T000000Z-aaaaaa/scripts/x.md", "old")
+    young = hv.put(backups / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-bbbbbb/x", "y")
+    hv.mirror("--run")
+    assert not old.exists()
+    assert young.read_text() == "y"
 
 
 def test_bootstrap_dest_and_ensure_dirs_prepare_a_fresh_vault(hv) -> None:

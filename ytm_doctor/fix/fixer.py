@@ -60,9 +60,9 @@ class Fixer(abc.ABC):
     # Options that can make a finding the check marked unfixable fixable after all (relink-draft:
     # --draft-dir names the draft when there is not exactly one candidate).
     resolves_with: tuple[str, ...] = ()
-    # A fix that cannot be undone (the mirror's delete-sync) runs only when its rule is asked for
-    # by name (--select YTM703, or the family YTM7) or its finding by --fingerprint; a bare
-    # `fix --run` leaves it out, so that `fix --run` then `undo --run` restores everything.
+    # A fix that rewrites a whole tree (the mirror's delete-sync), or cannot be undone, runs only
+    # when its rule is asked for by name (--select YTM703, or the family YTM7) or its finding by
+    # --fingerprint; a bare `fix --run` leaves it out.
     irreversible: bool = False
 
     @abc.abstractmethod

@@ -91,7 +91,7 @@ def _route(findings, rules, fixers, selection: Selection, fx: FixContext, planne
         fixer = fixers[rule.fixer]
         if fixer.irreversible and not selection.names(finding):
             why = (
-                f"{fixer.name} cannot be undone, so it runs only when selected by name: "
+                f"{fixer.name} rewrites a whole tree, so it runs only when selected by name: "
                 f"ytm-doctor fix --select {finding.rule} --run"
             )
             unfixable.append(fx.unfixable(finding, why))

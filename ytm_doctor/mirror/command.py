@@ -169,7 +169,10 @@ def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_js
                 print(f"         {reason}")
         if outcome:
             _print_outcome(outcome, paths)
-        print(f"journal: {run.journal} (run {run.run_id}; a mirror cannot be undone)")
+        print(
+            f"journal: {run.journal} (run {run.run_id}; undo puts back what it replaced: "
+            f"ytm-doctor undo {run.run_id} --run)"
+        )
     if outcome and outcome.status == "partial-vanished":
         print(
             "ytm-doctor: warning: mirror: some files vanished on Hot while being sent (rsync 24); "

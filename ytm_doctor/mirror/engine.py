@@ -22,9 +22,9 @@
 
 A dry-run is `rsync --dry-run --itemize-changes`, summarised as creates, updates and deletes.
 Every run, dry or real, writes `logs/ops/workspaces_mirror/workspaces_mirror__<stamp>.json`
-(YTM703 reads it). A real run goes through the Executor as an `rsync` action: journaled (with
-the reason it cannot be undone), audited, under the `mirror` lock. The command itself is
-ytm_doctor/mirror_command.py; the fixer of YTM703 is fixers/mirror.py.
+(YTM703 reads it). A real run goes through the Executor as an `rsync` action: journaled, audited,
+under the `mirror` lock, what it replaces on the Vault kept (ytm_doctor/mirror/backups.py). The
+command is ytm_doctor/mirror/command.py; the fixer of YTM703 is fixers/mirror.py.
 """
 
 from __future__ import annotations
@@ -196,7 +196,12 @@ def _portable_argv(argv: list[str], paths: Paths) -> list[str]:
     src = os.fspath(paths.workspace_root).rstrip(os.sep) + os.sep
     dest = os.fspath(paths.vault_workspaces_root).rstrip(os.sep) + os.sep
     names = {src: "$WORKSPACE_ROOT/", dest: "$VAULT_WORKSPACES_ROOT/"}
-    return [names.get(a, a) for a in argv]
+    share = os.fspath(paths.share_root).rstrip(os.sep) + os.sep
+    backup = "--backup-dir=" + share
+    return [
+        "--backup-dir=$SHARE_ROOT/" + a[len(backup) :] if a.startswith(backup) else names.get(a, a)
+        for a in argv
+    ]
 
 
 def write_log(paths: Paths, record: dict[str, Any], started: datetime) -> Path | None:
@@ -243,19 +248,33 @@ def mirror_once(
     dry_run: bool,
     lock: Lock | None = None,
     run_id: str | None = None,
+    backup_dir: str | None = None,
 ) -> MirrorOutcome:
-    """One mirror (its rsync passes, dry or real), summarised and logged."""
+    """One mirror (its rsync passes, dry or real), summarised and logged. With `backup_dir`,
+    every Vault file it deletes or overwrites is moved there instead."""
     started = utc_now()
     ws = os.fspath(paths.workspace_root)
     vault = os.fspath(paths.vault_workspaces_root)
     input_plan = plan_input(ws, vault)
     passes = plan_passes(settings, input_plan, delete=delete)
     argvs = [
-        rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, dry_run=dry_run)
+        rsync_argv(
+            rsync,
+            settings,
+            one.rules,
+            ws,
+            vault,
+            delete=one.delete,
+            dry_run=dry_run,
+            backup_dir=backup_dir,
+        )
         for one in passes
     ]
     record = _base_record(paths, run=not dry_run, delete=delete, started=started)
     record.update(run_id=run_id, **_settings_record(settings, rsync, argvs[0]))
+    if backup_dir is not None:
+        share = os.fspath(paths.share_root)
+        record["backup_dir"] = "$SHARE_ROOT/" + os.path.relpath(backup_dir, share)
     record.update(
         video_input={
             "synced": input_plan.synced,

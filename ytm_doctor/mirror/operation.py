@@ -3,18 +3,23 @@ one plan action, registered as the built-in plugin `mirror_ops`.
 
 Every setting (binary, nice, timeout, filters) is read from the configuration when the action
 runs, never from the plan (a plan carries no command line). The share, the sentinel and the
-mirror lock are checked again right before rsync starts. It cannot be undone: the journal
-records why, and undo refuses it.
+mirror lock are checked again right before rsync starts. Every file the run deletes or
+overwrites on the Vault is kept in `<share>/ytm_mirror_backups/<run_id>/` (rsync --backup-dir),
+so undo moves them back; the files it created are copies of Hot's and stay.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from typing import Any
 
 from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.operation import Operation, Refused
 from ytm_doctor.fix.plan import Action, Fix, PathRef
 from ytm_doctor.lock import LockBusy
+from ytm_doctor.mirror.backups import backup_rel, prune_backups, restore_backup
 from ytm_doctor.mirror.engine import (
     LOCK_NAME,
     MirrorSettings,
@@ -28,17 +33,14 @@ from ytm_doctor.mirror.engine import (
 from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
 from ytm_doctor.plugins.hookspec import hookimpl
 
-RSYNC_IRREVERSIBLE = (
-    "a mirror (rsync) cannot be undone: it copied Hot's files over the Vault's and deleted on "
-    "the Vault what Hot no longer has, keeping no copy. The protected subtrees (mirror.protected:"
-    " scripts/, thumbnails/assets/, video/runs/), the sentinel and mirror.exclude (planning/) "
-    "were never deleted; anything else must be restored by hand from Hot or a backup"
+KEPT = (
+    "undo puts back every Vault file this mirror deleted or overwrote (kept in {backup}); what "
+    "stands in their place now is kept beside them; files the mirror created stay"
 )
 
 
 class Rsync(Operation):
     name = "rsync"
-    irreversible = RSYNC_IRREVERSIBLE
 
     def validate(self, action: Action) -> None:
         super().validate(action)
@@ -52,10 +54,31 @@ class Rsync(Operation):
         return f"rsync    workspace:. -> {action.path} ({how}; preview: ytm-doctor mirror)"
 
     def inverse(self, action, path, ex) -> dict[str, Any]:
-        return {"op": "irreversible", "path": action.path.to_json(), "why": RSYNC_IRREVERSIBLE}
+        backup = PathRef("share", backup_rel(ex.run_id or "dry-run"))
+        return {"op": "unmirror", "path": action.path.to_json(), "backup": backup.to_json()}
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
-        return [str(inverse.get("why") or RSYNC_IRREVERSIBLE)]
+        if inverse.get("op") == "irreversible":  # journaled before mirror runs kept anything
+            return [str(inverse.get("why") or "this mirror run kept nothing; cannot be undone")]
+        try:
+            ex.confine(PathRef.from_json(inverse["backup"]))
+        except Refused as exc:
+            return [str(exc)]
+        return []
+
+    def undo(self, inverse, path, ex) -> None:
+        backup = ex.confine(PathRef.from_json(inverse["backup"]))
+        if not os.path.isdir(backup):
+            return  # the run replaced nothing on the Vault
+        aside = ex.confine(PathRef("share", backup_rel(ex.run_id or "undo")))
+        with _mirror_lock(ex, "ytm-doctor undo (mirror)"):
+            done = restore_backup(backup, path, aside)
+        if done.problems:
+            raise Refused(f"{done.restored} put back; " + "; ".join(done.problems[:5]))
+
+    def describe_inverse(self, inverse: dict[str, Any]) -> str:
+        backup = PathRef.from_json(inverse.get("backup") or inverse["path"])
+        return f"unmirror {PathRef.from_json(inverse['path'])} (from {backup})"
 
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
         """Every guard again, under the mirror lock, then one real pass. Returns what the
@@ -76,23 +99,20 @@ class Rsync(Operation):
             reason = delete_refusal(paths)
         if reason:
             raise Refused(reason)
-        lock = ex.held_locks.get(LOCK_NAME)
-        own = None
-        if lock is None:
-            own = mirror_lock(paths, "ytm-doctor fix (mirror)", config)
-            try:
-                own.acquire()
-            except LockBusy as exc:
-                raise Refused(f"another mirror is running: {exc.info.describe()}") from None
-            audit_takeover(paths, own)
-            lock = own
-        try:
+        backup = ex.confine(PathRef.from_json(inverse["backup"]))
+        keep_days = int(config["mirror.backup_keep_days"] or 0)
+        with _mirror_lock(ex, "ytm-doctor fix (mirror)") as lock:
+            pruned = prune_backups(os.fspath(paths.share_root), keep_days)
             outcome = mirror_once(
-                paths, settings, rsync, delete=delete, dry_run=False, lock=lock, run_id=ex.run_id
+                paths,
+                settings,
+                rsync,
+                delete=delete,
+                dry_run=False,
+                lock=lock,
+                run_id=ex.run_id,
+                backup_dir=backup,
             )
-        finally:
-            if own is not None:
-                own.release()
         ex.outcomes.append(outcome)
         log = workspace_rel(outcome.log, paths) if outcome.log else None
         if not outcome.ok:
@@ -100,7 +120,28 @@ class Rsync(Operation):
             first = next((m for m in outcome.record.get("stderr", []) if m), "")
             what = outcome.record.get("error") or f"rsync exited {rc} ({RSYNC_EXIT.get(rc, '?')})"
             raise Refused(what + (f": {first}" if first else "") + (f"; log {log}" if log else ""))
-        return {"returncode": outcome.returncode, "counts": outcome.record["counts"], "log": log}
+        done = {"returncode": outcome.returncode, "counts": outcome.record["counts"], "log": log}
+        return {**done, "backups_pruned": pruned} if pruned else done
+
+
+@contextlib.contextmanager
+def _mirror_lock(ex, command: str) -> Iterator[Any]:
+    """The mirror lock: the one this run holds already, else taken for this action."""
+    lock = ex.held_locks.get(LOCK_NAME)
+    if lock is not None:
+        yield lock
+        return
+    config, paths = ex.ctx.config, ex.ctx.paths
+    own = mirror_lock(paths, command, config)
+    try:
+        own.acquire()
+    except LockBusy as exc:
+        raise Refused(f"another mirror is running: {exc.info.describe()}") from None
+    audit_takeover(paths, own)
+    try:
+        yield own
+    finally:
+        own.release()
 
 
 def rsync_action(vault_name: str, *, delete: bool) -> Action:
@@ -110,7 +151,7 @@ def rsync_action(vault_name: str, *, delete: bool) -> Action:
         "rsync",
         PathRef("share", vault_name),
         options={"delete": delete},
-        note=f"workspace -> Vault, {how}; cannot be undone",
+        note=f"workspace -> Vault, {how}; what it replaces is kept",
     )
 
 

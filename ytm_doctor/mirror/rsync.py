@@ -107,6 +107,7 @@ def rsync_argv(
     *,
     delete: bool,
     dry_run: bool,
+    backup_dir: str | None = None,
 ) -> list[str]:
     """The command line of one pass. Without --delete the file list is still built in one go
     (--no-inc-recursive), as --delete-after does: faster when there is little to send."""
@@ -125,6 +126,9 @@ def rsync_argv(
         argv.append("--delete-after")
     else:
         argv.append("--no-inc-recursive")
+    if backup_dir and not dry_run:
+        # What this pass deletes or overwrites on the Vault is moved there, not lost.
+        argv += ["--backup", f"--backup-dir={backup_dir}"]
     if settings.timeout_sec:
         argv.append(f"--timeout={settings.timeout_sec}")
     if settings.bwlimit_kbps:
