@@ -252,9 +252,10 @@ def test_the_demo_has_an_instance_of_each(tmp_path: Path, cli, monkeypatch) -> N
     assert findings["YTM704"]["path"] == "logs/ops/ytm_doctor/mirror.lock"
 
 
-def test_a_mirror_run_does_not_offer_an_undo_it_cannot_do(world, cli) -> None:
+def test_a_mirror_run_offers_its_undo(world, cli) -> None:
+    """What a mirror replaces on the Vault is kept, so its run prints the undo command."""
     write_log(world, 600)
     run = cli("fix", "--select", "YTM703", "--run")
     assert run.code == 0, run.out + run.err
     assert "1 applied" in run.out
-    assert "undo:" not in run.out  # only runs with an undoable action print the undo command
+    assert "undo:    ytm-doctor undo " in run.out

@@ -119,6 +119,32 @@ def _say_busy(lock: Lock, holder, as_json: bool) -> None:
     print(f"ytm-doctor: {line}", file=sys.stderr)
 
 
+def _print_run(run: RunOutcome, outcome: MirrorOutcome | None, paths, as_json: bool) -> None:
+    results = run.results
+    if as_json:
+        data = {
+            "run_id": run.run_id,
+            "journal": os.fspath(run.journal),
+            "status": outcome.status if outcome else "not-run",
+            "fixes": [
+                {"title": r.fix.title, "status": r.status, "reasons": r.reasons} for r in results
+            ],
+            "log": outcome.record if outcome else None,
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for r in results[:-1] if outcome else results:
+        print(f"{r.status:<8} {r.fix.title}")
+        for reason in r.reasons:
+            print(f"         {reason}")
+    if outcome:
+        _print_outcome(outcome, paths)
+    print(
+        f"journal: {run.journal} (run {run.run_id}; undo puts back what it replaced: "
+        f"ytm-doctor undo {run.run_id} --run)"
+    )
+
+
 def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_json: bool) -> int:
     paths = ctx.paths
 
@@ -143,36 +169,8 @@ def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_js
         )
     except UsageError as exc:
         raise UsageError(f"mirror: {exc}") from None
-    results = run.results
     outcome = run.outcomes[-1] if run.outcomes else None
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "run_id": run.run_id,
-                    "journal": os.fspath(run.journal),
-                    "status": outcome.status if outcome else "not-run",
-                    "fixes": [
-                        {"title": r.fix.title, "status": r.status, "reasons": r.reasons}
-                        for r in results
-                    ],
-                    "log": outcome.record if outcome else None,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    else:
-        for r in results[:-1] if outcome else results:
-            print(f"{r.status:<8} {r.fix.title}")
-            for reason in r.reasons:
-                print(f"         {reason}")
-        if outcome:
-            _print_outcome(outcome, paths)
-        print(
-            f"journal: {run.journal} (run {run.run_id}; undo puts back what it replaced: "
-            f"ytm-doctor undo {run.run_id} --run)"
-        )
+    _print_run(run, outcome, paths, as_json)
     if outcome and outcome.status == "partial-vanished":
         print(
             "ytm-doctor: warning: mirror: some files vanished on Hot while being sent (rsync 24); "

@@ -257,17 +257,9 @@ def mirror_once(
     vault = os.fspath(paths.vault_workspaces_root)
     input_plan = plan_input(ws, vault)
     passes = plan_passes(settings, input_plan, delete=delete)
+    how = {"dry_run": dry_run, "backup_dir": backup_dir}
     argvs = [
-        rsync_argv(
-            rsync,
-            settings,
-            one.rules,
-            ws,
-            vault,
-            delete=one.delete,
-            dry_run=dry_run,
-            backup_dir=backup_dir,
-        )
+        rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, **how)
         for one in passes
     ]
     record = _base_record(paths, run=not dry_run, delete=delete, started=started)
@@ -275,19 +267,7 @@ def mirror_once(
     if backup_dir is not None:
         share = os.fspath(paths.share_root)
         record["backup_dir"] = "$SHARE_ROOT/" + os.path.relpath(backup_dir, share)
-    record.update(
-        video_input={
-            "synced": input_plan.synced,
-            "links_kept": input_plan.links_kept[:200],
-            "links_kept_total": len(input_plan.links_kept),
-            "skipped": input_plan.skipped,
-        },
-        argv=_portable_argv(argvs[0], paths),
-        passes=[
-            {"name": one.name, "delete": one.delete, "argv": _portable_argv(argv, paths)}
-            for one, argv in zip(passes, argvs, strict=True)
-        ],
-    )
+    record.update(_plan_record(paths, input_plan, passes, argvs))
     status, returncode, done = "interrupted", None, []
     try:
         with sigterm_interrupts():
@@ -309,6 +289,23 @@ def mirror_once(
             record["lock_lost"] = True
         log = write_log(paths, record, started)
     return MirrorOutcome(run=not dry_run, delete=delete, status=status, record=record, log=log)
+
+
+def _plan_record(paths: Paths, input_plan: Any, passes: list[Any], argvs: list[list[str]]) -> dict:
+    """What the run log says about the plan: video/input, the argv of each pass."""
+    return {
+        "video_input": {
+            "synced": input_plan.synced,
+            "links_kept": input_plan.links_kept[:200],
+            "links_kept_total": len(input_plan.links_kept),
+            "skipped": input_plan.skipped,
+        },
+        "argv": _portable_argv(argvs[0], paths),
+        "passes": [
+            {"name": one.name, "delete": one.delete, "argv": _portable_argv(argv, paths)}
+            for one, argv in zip(passes, argvs, strict=True)
+        ],
+    }
 
 
 def _settings_record(settings: MirrorSettings, rsync: Rsync, argv: list[str]) -> dict[str, Any]:
