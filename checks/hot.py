@@ -23,6 +23,7 @@ from ytm_doctor.jsonio import MISSING, NOT_UTF8, JsonInputError, read_json
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.standins import OFFLINE_FALLBACK
 from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, INPUT_DIR, Episode, Stage, episode_of
 
 if TYPE_CHECKING:
@@ -362,6 +363,39 @@ class HotInputOnShare(Check):
             if share_rel is None:
                 return []
         return [self._finding(entry, ctx, target, target_abs, share_rel, state)]
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        """Offline fallbacks that replaced such a link are reported until the link is back."""
+        out = []
+        for rel, standin in sorted(ctx.standins.items()):
+            if standin.kind != OFFLINE_FALLBACK or not rel.startswith(INPUT_DIR + "/"):
+                continue
+            channel, video = episode_of(rel)
+            if not ctx.scope.includes(channel, video):
+                continue
+            link_dir = os.path.dirname(os.path.join(ctx.paths.workspace_root, rel))
+            back = ctx.share.online and os.path.isdir(os.path.join(link_dir, standin.target or ""))
+            then = (
+                "the share is back: `ytm-doctor fix --select YTM403 --run` sends what was added "
+                "here to the share and links it again"
+                if back
+                else "it stays until the share and the link's target are back"
+            )
+            out.append(
+                self.rule.finding(
+                    f"{rel} is an {standin.describe()} (it replaced the link -> "
+                    f"{standin.target}); {then}",
+                    root="workspace",
+                    path=rel,
+                    abs_path=os.path.join(ctx.paths.workspace_root, *rel.split("/")),
+                    severity=Severity.INFO,
+                    channel=channel,
+                    video=video,
+                    details={"fallback_since": standin.since, "target": standin.target},
+                    unfixable=None if back else "an offline fallback waits for the share",
+                )
+            )
+        return out
 
     def _finding(
         self, entry: Entry, ctx: Context, target: str, target_abs: str, share_rel: str, state: str

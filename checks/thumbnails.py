@@ -73,28 +73,61 @@ class ThumbnailMissing(Check):
                 if not image or ".." in parts:
                     continue  # not a path inside thumbnails/assets/: nothing to look for
                 rel = f"{ASSETS}/{image}"
-                abs_path = os.path.join(ws, *rel.split("/"))
-                if os.path.lexists(abs_path) and os.path.exists(abs_path):
-                    continue
-                is_selected = variant.get("id") == selected
-                findings.append(
-                    RULE.finding(
-                        f"{'selected ' if is_selected else ''}thumbnail variant "
-                        f"{variant.get('id')!s} names {rel}, which does not exist",
-                        root="workspace",
-                        path=rel,
-                        abs_path=abs_path,
-                        channel=channel if CHANNEL_RE.fullmatch(channel) else None,
-                        video=video,
-                        details={
-                            "image_path": image,
-                            "variant": variant.get("id"),
-                            "selected": is_selected,
-                            "dangling_link": os.path.islink(abs_path),
-                        },
-                    )
-                )
+                where = {
+                    "channel": channel if CHANNEL_RE.fullmatch(channel) else None,
+                    "video": video,
+                    "is_selected": variant.get("id") == selected,
+                    "variant": variant.get("id"),
+                }
+                finding = _finding(ctx, ws, rel, image, where)
+                if finding is not None:
+                    findings.append(finding)
         return findings
+
+
+def _on_vault(ctx: Context, rel: str) -> bool:
+    """The online Vault holds a real image at the same place (the fix copies it back)."""
+    if not ctx.share.online:
+        return False
+    path = os.path.join(ctx.paths.vault_workspaces_root, *rel.split("/"))
+    return os.path.isfile(path) and not os.path.islink(path)
+
+
+def _finding(ctx: Context, ws: str, rel: str, image: str, where: dict) -> Finding | None:
+    abs_path = os.path.join(ws, *rel.split("/"))
+    standin = ctx.standins.get(rel)
+    on_vault = _on_vault(ctx, rel)
+    label = f"{'selected ' if where['is_selected'] else ''}thumbnail variant {where['variant']!s}"
+    details = {
+        "image_path": image,
+        "variant": where["variant"],
+        "selected": where["is_selected"],
+        "dangling_link": os.path.islink(abs_path),
+        "on_vault": on_vault,
+    }
+    if standin is not None:
+        # Reported until replaced; fixed (copied back) only once the Vault has the real one.
+        message = f"{label}: {rel} is a {standin.describe()}"
+        details["placeholder_since"] = standin.since
+        unfixable = None if on_vault else "the real image is not on the Vault yet"
+        severity = Severity.INFO
+    elif os.path.lexists(abs_path) and os.path.exists(abs_path):
+        return None
+    else:
+        vault_note = " (the Vault has it: the fix copies it back)" if on_vault else ""
+        message = f"{label} names {rel}, which does not exist{vault_note}"
+        unfixable, severity = None, None
+    return RULE.finding(
+        message,
+        root="workspace",
+        path=rel,
+        abs_path=abs_path,
+        channel=where["channel"],
+        video=where["video"],
+        details=details,
+        unfixable=unfixable,
+        severity=severity,
+    )
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.mount import MountInfo, ShareState, is_local_path, mount_table, share_state
 from ytm_doctor.paths import Paths, is_under, relative_to
+from ytm_doctor.standins import StandIn, current_standins
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -95,6 +96,13 @@ class Context:
     def is_local(self, path: str | os.PathLike) -> bool:
         """SPEC §4: outside the share and every alias, and not on a network filesystem."""
         return is_local_path(path, self.paths, self.host_aliases, self.mounts)
+
+    @cached_property
+    def standins(self) -> dict[str, StandIn]:
+        """The stand-ins still in place (placeholders, offline fallbacks), by workspace path."""
+        return current_standins(
+            os.fspath(self.paths.workspace_root), os.fspath(self.paths.report_dir)
+        )
 
     @cached_property
     def draft_dirs(self) -> list[Path]:

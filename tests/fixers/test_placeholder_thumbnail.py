@@ -34,7 +34,7 @@ def thumbs(factory):
 def test_dry_run_changes_nothing(thumbs):
     plan = thumbs.dry_run(CODE)
     [fix] = plan["fixes"]
-    assert [a["op"] for a in fix["actions"]] == ["mkdir", "write"]
+    assert [a["op"] for a in fix["actions"]] == ["mkdir", "write", "record"]
 
 
 def test_run_writes_a_png_and_the_rescan_is_clean(thumbs):
@@ -53,6 +53,12 @@ def test_run_writes_a_png_and_the_rescan_is_clean(thumbs):
     )
     real = thumbs.root / "ws/thumbnails/assets/CH02/012/v1/00_thumb.png"
     assert real.read_bytes() == b"\x89PNG\r\n\x1a\nreal"  # never overwrites a real image
+    # A stand-in stays reported, as info, until the real image replaces it.
+    [finding] = thumbs.scan(CODE)
+    assert finding["severity"] == "info"
+    assert "is a placeholder in use since" in finding["message"]
+    assert finding["details"]["unfixable"] == "the real image is not on the Vault yet"
+    thumbs.write("ws/" + IMAGE, b"\x89PNG\r\n\x1a\nthe pipeline's image")
     assert thumbs.scan(CODE) == []
 
 
@@ -88,3 +94,30 @@ def test_unreadable_projects_json_is_one_unfixable_finding(thumbs):
 
 def test_no_projects_json_is_no_finding(factory):
     assert factory.scan(CODE) == []
+
+
+VAULT_IMAGE = "share/ytm_workspaces/" + IMAGE
+
+
+def test_the_vaults_real_image_is_copied_back_instead_of_a_placeholder(thumbs):
+    """Seed 002's CH02 incident: the Vault had the real thumbnails that Hot lacked."""
+    thumbs.write(VAULT_IMAGE, b"\x89PNG\r\n\x1a\nthe real one")
+    [finding] = thumbs.scan(CODE)
+    assert "the Vault has it" in finding["message"]
+    before = thumbs.user_tree()
+    run = thumbs.fix_run(CODE)
+    assert (thumbs.root / "ws" / IMAGE).read_bytes() == b"\x89PNG\r\n\x1a\nthe real one"
+    assert thumbs.scan(CODE) == []
+    thumbs.assert_undo_restores(run, before)
+
+
+def test_a_placeholder_is_replaced_once_the_vault_has_the_real_image(thumbs):
+    thumbs.fix_run(CODE)  # the Vault has nothing yet: a placeholder
+    thumbs.write(VAULT_IMAGE, b"\x89PNG\r\n\x1a\nuploaded on the Lenovo")
+    [finding] = thumbs.scan(CODE)
+    assert finding["severity"] == "info" and "unfixable" not in finding["details"]
+    before = thumbs.user_tree()
+    run = thumbs.fix_run(CODE)
+    assert (thumbs.root / "ws" / IMAGE).read_bytes() == b"\x89PNG\r\n\x1a\nuploaded on the Lenovo"
+    assert thumbs.scan(CODE) == []
+    thumbs.assert_undo_restores(run, before)  # the placeholder comes back from the backups

@@ -58,6 +58,7 @@ from ytm_doctor.mirror.rsync import (
 from ytm_doctor.mount import share_state
 from ytm_doctor.paths import SENTINEL_NAME
 from ytm_doctor.sentinel import sentinel_problem as read_sentinel_problem
+from ytm_doctor.standins import current_standins
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -256,7 +257,8 @@ def mirror_once(
     ws = os.fspath(paths.workspace_root)
     vault = os.fspath(paths.vault_workspaces_root)
     input_plan = plan_input(ws, vault)
-    passes = plan_passes(settings, input_plan, delete=delete)
+    standins = sorted(current_standins(ws, os.fspath(paths.report_dir)))
+    passes = plan_passes(settings, input_plan, delete=delete, standins=standins)
     how = {"dry_run": dry_run, "backup_dir": backup_dir}
     argvs = [
         rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, **how)
@@ -268,6 +270,7 @@ def mirror_once(
         share = os.fspath(paths.share_root)
         record["backup_dir"] = "$SHARE_ROOT/" + os.path.relpath(backup_dir, share)
     record.update(_plan_record(paths, input_plan, passes, argvs))
+    record["stand_ins_not_sent"] = standins[:200]
     status, returncode, done = "interrupted", None, []
     try:
         with sigterm_interrupts():

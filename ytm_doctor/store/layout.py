@@ -257,6 +257,9 @@ def infer_artifact(
             f"refused: {rel} is L2/L3 (regenerable intermediate, log or cache; matches "
             f"store.never_store {pattern!r}): only final artifacts (L1) are stored"
         )
+    standin = ctx.standins.get(rel) if root == "workspace" else None
+    if standin is not None:
+        raise UsageError(f"refused: {rel} is a {standin.describe()}, not a final artifact")
     _check_source(src, src_abs)
     guess = _guess(rel) if root == "workspace" else _guess_name(rel)
     kind = kind or guess.kind
@@ -372,7 +375,12 @@ def episode_artifacts(
             ("remotion_mp4", rel, f"remotion_mp4/{channel}/{video}/{remotion_run}.mp4")
         )
     for kind, rel, dest in candidates:
-        note = _local_problem(ctx, rel, dest, target)
+        standin = ctx.standins.get(rel)
+        note = (
+            f"{rel} is a {standin.describe()}: not stored"
+            if standin
+            else _local_problem(ctx, rel, dest, target)
+        )
         if note is None:
             run = remotion_run if kind == "remotion_mp4" else None
             found.artifacts.append(
