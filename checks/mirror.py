@@ -1,5 +1,6 @@
-"""Mirror and lock checks: is the Vault kept up to date by the Hot → Vault mirror (YTM703), and
-did a dead process leave a lock behind (YTM704)?
+"""Mirror and lock checks: is the Vault kept up to date by the Hot → Vault mirror (YTM703), did a
+dead process leave a lock behind (YTM704), and how much do the Vault files mirrors replaced take
+on the share (YTM706)?
 
 Both read small, known places, never a tree: the newest run logs of
 `logs/ops/workspaces_mirror/` (written by `ytm-doctor mirror` and by the old
@@ -17,6 +18,7 @@ from ytm_doctor.context import Context
 from ytm_doctor.facts import LockFacts
 from ytm_doctor.jsonio import JsonInputError, read_json
 from ytm_doctor.lock import LOCK_SUFFIX, judge, lock_path, read_lock
+from ytm_doctor.mirror.backups import BACKUP_ROOT, backups_size
 from ytm_doctor.mirror.engine import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.paths import relative_to
@@ -38,6 +40,15 @@ STALE_LOCK = Rule(
     summary="a lock (mirror, scan, store) whose owner process is gone or whose heartbeat is stale",
     tags=("lock", "mirror"),
     fixer="clear-stale-lock",
+)
+
+MIRROR_BACKUPS = Rule(
+    code="YTM706",
+    name="mirror-backups",
+    severity=Severity.INFO,
+    summary="Vault files the mirror deleted or overwrote, kept on the share: how many runs, "
+    "how much space, until when",
+    tags=("mirror", "share"),
 )
 
 MAX_LOGS_READ = 500  # newest first; a success is normally the newest or close to it
@@ -254,6 +265,37 @@ class StaleLock(Check):
         )
 
 
+# --- YTM706 -----------------------------------------------------------------------------------
+
+
+class MirrorBackups(Check):
+    """One small walk of the share's ytm_mirror_backups/ (it holds only what mirrors replaced)."""
+
+    rule = MIRROR_BACKUPS
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        if not ctx.share.online:
+            return []
+        share = os.fspath(ctx.paths.share_root)
+        folders, size = backups_size(share)
+        if not folders:
+            return []
+        keep = int(ctx.config["mirror.backup_keep_days"] or 0)
+        until = f"each kept {keep} days after its run" if keep else "kept until removed by hand"
+        mib = size / (1 << 20)
+        return [
+            MIRROR_BACKUPS.finding(
+                f"{folders} mirror {'run' if folders == 1 else 'runs'} kept {mib:.1f} MiB of "
+                f"Vault files they replaced in {BACKUP_ROOT}/ ({until}; "
+                "`ytm-doctor undo RUN_ID --run` puts a run's back)",
+                root="share",
+                path=BACKUP_ROOT,
+                abs_path=os.path.join(share, BACKUP_ROOT),
+                details={"runs": folders, "bytes": size, "keep_days": keep},
+            )
+        ]
+
+
 @hookimpl
 def ytm_doctor_collect_checks():
-    return [MirrorStale(), StaleLock()]
+    return [MirrorStale(), StaleLock(), MirrorBackups()]

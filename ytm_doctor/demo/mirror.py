@@ -1,10 +1,10 @@
-"""Planted for the mirror checks: YTM703 mirror-stale and YTM704 stale-lock."""
+"""Planted for the mirror checks: YTM703 mirror-stale, YTM704 stale-lock, YTM706 mirror-backups."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from ytm_doctor.demo.files import write_json
+from ytm_doctor.demo.files import write_bytes, write_json
 from ytm_doctor.demo.tree_hot import mirror_log_rel, write_mirror_log
 from ytm_doctor.demo.world import NAMESPACE, DemoBuild, Family
 
@@ -54,6 +54,19 @@ def plant_ytm704(demo: DemoBuild) -> None:
     )
 
 
+def plant_ytm706(demo: DemoBuild) -> None:
+    """mirror-backups: yesterday's mirror overwrote the Vault's copy of a script Hot had
+    rewritten; the old version is kept beside the mirrored tree."""
+    run_id = f"{(demo.built_at - timedelta(days=1)):%Y%m%dT%H%M%SZ}-5e1f0a"
+    kept = demo.share / "ytm_mirror_backups" / run_id / "scripts/CH01/001/content"
+    write_bytes(kept / "assembled_human.md", "# 年金だけで暮らす老後の現実（初稿）\n".encode())
+    demo.instances["YTM706"] = (
+        "share/ytm_mirror_backups/: what yesterday's mirror replaced on the Vault"
+    )
+
+
 FAMILY = Family(
-    plugin="mirror_checks", codes=("YTM703", "YTM704"), plants=(plant_ytm703, plant_ytm704)
+    plugin="mirror_checks",
+    codes=("YTM703", "YTM704", "YTM706"),
+    plants=(plant_ytm703, plant_ytm704, plant_ytm706),
 )
