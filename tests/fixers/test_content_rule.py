@@ -186,3 +186,18 @@ def test_a_plan_releasing_an_archive_only_file_is_refused(factory):
     [res] = result.json()["results"]
     assert any("archive-only after posting" in r for r in res["reasons"]), res
     assert (factory.root / script).read_text() == "# 台本\n"
+
+
+def test_undo_of_a_copy_keeps_it_when_its_source_is_gone(factory):
+    """materialize-input copied a share folder to Hot; the share's folder was deleted since:
+    the local copy is the only one left, so undo refuses to remove it."""
+    factory.write("share/asset_vault/bgm/a.mp3", b"song A")
+    factory.link("ws/video/input/CH01/bgm", factory.share / "asset_vault" / "bgm")
+    run = factory.fix_run("YTM403")
+    copied = factory.root / "ws/video/input/CH01/bgm/a.mp3"
+    assert copied.read_bytes() == b"song A"
+    (factory.share / "asset_vault/bgm/a.mp3").unlink()
+    result = factory.cli("undo", run["run_id"], "--run")
+    assert result.code == 1, result.out + result.err
+    assert "the copy may be the only one left" in result.out, result.out
+    assert copied.read_bytes() == b"song A"

@@ -1,6 +1,8 @@
 """copy(source -> path): copy a file or a whole tree (links as links) into a hidden sibling, then
 rename it into place, so nothing partial ever has the final name. Undo: remove the copy, only
-while it is identical to what was copied (a manifest of kinds, sizes, link targets and hashes)."""
+while it is identical to what was copied (a manifest of kinds, sizes, link targets and hashes)
+and while its source still holds the same (or an earlier step of the undo brings it back): the
+copy may have become the only one."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import shutil
 from typing import Any
 
 from ytm_doctor.atomic import fsync_dir
-from ytm_doctor.fix.operation import Operation
+from ytm_doctor.fix.operation import Operation, Refused
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import sha256_file
@@ -27,7 +29,18 @@ class Copy(Operation):
         return action.path
 
     def inverse(self, action, path, ex) -> dict[str, Any]:
-        return {"op": "rmtree", "path": action.path.to_json(), "manifest": None}
+        return {
+            "op": "rmtree",
+            "path": action.path.to_json(),
+            "manifest": None,
+            "source": action.source.to_json(),
+        }
+
+    def journaled_inverse(self, action: dict[str, Any], inverse: dict[str, Any]) -> dict[str, Any]:
+        # Journals written before the inverse named its source: the action names it.
+        if "source" not in inverse and isinstance(action.get("source"), dict):
+            return {**inverse, "source": action["source"]}
+        return inverse
 
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
         source = ex.confine_source(action.source)
@@ -40,7 +53,7 @@ class Copy(Operation):
         kind = path_state(path).get("kind")
         if kind not in ("dir", "file") or tree_manifest(path) != inverse["manifest"]:
             return [f"{ref} changed since it was copied; left in place"]
-        return []
+        return _source_problems(inverse, ref, ex)
 
     def undo(self, inverse, path, ex) -> None:
         # Identical to the copy the fix made (checked just before); its source still exists.
@@ -48,6 +61,29 @@ class Copy(Operation):
             shutil.rmtree(path)
         else:
             os.unlink(path)
+
+
+def _source_problems(inverse: dict[str, Any], ref: PathRef, ex) -> list[str]:
+    """The copy goes only while its source still holds the same content, checked now."""
+    if not inverse.get("source"):
+        return []
+    source_ref = PathRef.from_json(inverse["source"])
+    try:
+        source = ex.confine_source(source_ref)
+    except Refused as exc:
+        return [f"{ref} is kept: its source cannot be checked ({exc})"]
+    if source in ex.restoring:
+        return []
+    try:
+        same = tree_manifest(os.path.realpath(source)) == inverse["manifest"]
+    except OSError:
+        same = False
+    if not same:
+        return [
+            f"{ref} is kept: {source_ref} is gone or changed since it was copied, so the copy "
+            "may be the only one left"
+        ]
+    return []
 
 
 def tree_manifest(root: str) -> list[list[Any]]:

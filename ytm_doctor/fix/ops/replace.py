@@ -12,6 +12,7 @@ from ytm_doctor.atomic import write_atomic
 from ytm_doctor.fix.operation import Operation, Refused, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
+from ytm_doctor.hashing import sha256_of
 
 
 class Replace(Operation):
@@ -29,17 +30,36 @@ class Replace(Operation):
             "sha256": hashlib.sha256(action.data or b"").hexdigest(),
         }
 
-    def do(self, action, path, inverse, ex) -> None:
+    def do(self, action, path, inverse, ex) -> dict[str, Any]:
         if os.path.islink(path) or not os.path.isfile(path):
             raise Refused(f"{action.path} is not a regular file")
         backup = ex.confine(PathRef.from_json(inverse["backup"]))
         os.makedirs(os.path.dirname(backup), exist_ok=True)
         shutil.copy2(path, backup)
+        # The old bytes are overwritten next: the backup must hold them, read back now.
+        original, _ = sha256_of(path)
+        kept, _ = sha256_of(backup)
+        if kept != original:
+            raise Refused(f"the backup of {action.path} does not read back as the file; kept")
+        with open(backup, "rb") as fh:
+            os.fsync(fh.fileno())
         write_atomic(path, action.data or b"", mode=os.stat(path).st_mode & 0o777)
+        return {"original_sha256": original}
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
+        ref = PathRef.from_json(inverse["path"])
         expected = {"kind": "file", "sha256": inverse["sha256"]}
-        return unchanged(PathRef.from_json(inverse["path"]), expected, path_state(path))
+        problems = unchanged(ref, expected, path_state(path))
+        original = inverse.get("original_sha256")
+        if problems or original is None:  # journals before the hash was kept: as before
+            return problems
+        try:
+            kept, _ = sha256_of(ex.confine(PathRef.from_json(inverse["backup"])))
+        except OSError:
+            kept = None
+        if kept != original:
+            return [f"{ref}: its backup is gone or changed; the current bytes are left"]
+        return []
 
     def undo(self, inverse, path, ex) -> None:
         backup = ex.confine(PathRef.from_json(inverse["backup"]))
