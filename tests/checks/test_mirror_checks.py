@@ -259,3 +259,22 @@ def test_a_mirror_run_offers_its_undo(world, cli) -> None:
     assert run.code == 0, run.out + run.err
     assert "1 applied" in run.out
     assert "undo:    ytm-doctor undo " in run.out
+
+
+# --- YTM706 mirror-backups ----------------------------------------------------------------------
+
+
+def test_ytm706_reports_what_mirrors_kept_on_the_share(world, cli) -> None:
+    assert scan(cli, "YTM706") == []  # no mirror has replaced anything yet
+    kept = world.share / "ytm_mirror_backups"
+    (kept / "20261201T000000Z-aaaaaa/scripts").mkdir(parents=True)
+    (kept / "20261201T000000Z-aaaaaa/scripts/a.md").write_bytes(b"x" * 1000)
+    (kept / "20261202T000000Z-bbbbbb/audio").mkdir(parents=True)
+    (kept / "20261202T000000Z-bbbbbb/audio/b.wav").write_bytes(b"y" * 2000)
+    [finding] = scan(cli, "YTM706")
+    assert finding["severity"] == "info"
+    assert (finding["root"], finding["path"]) == ("share", "ytm_mirror_backups")
+    assert finding["details"] == {"runs": 2, "bytes": 3000, "keep_days": 30}
+    assert "2 mirror runs kept" in finding["message"] and "30 days" in finding["message"]
+    (world.share / "README_MOUNTPOINT.txt").write_text("not mounted")
+    assert scan(cli, "YTM706") == []  # a stub's contents are not the share
