@@ -20,7 +20,7 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -247,6 +247,15 @@ class Anchor:
             return
         with contextlib.suppress(OSError):  # `name` is in place: the temp is litter now
             self.unlink(tmp)
+
+
+def made_here(into: Anchor, name: str, make: Callable[[str], object]) -> None:
+    """`make(name)` (a mkdir, a symlink) in `into`, only while it is the confined directory;
+    undone when it was swapped meanwhile (ParentChanged). The directory is fsynced after."""
+    into.verify()
+    make(name)
+    into.confirm(name)
+    into.fsync()
 
 
 @contextlib.contextmanager

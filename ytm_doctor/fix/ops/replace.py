@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 from typing import Any
 
-from ytm_doctor.atomic import write_atomic
+from ytm_doctor.atomic import write_at
 from ytm_doctor.fix.operation import Operation, Refused, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -30,12 +31,15 @@ class Replace(Operation):
         }
 
     def do(self, action, path, inverse, ex) -> None:
-        if os.path.islink(path) or not os.path.isfile(path):
-            raise Refused(f"{action.path} is not a regular file")
-        backup = ex.confine(PathRef.from_json(inverse["backup"]))
-        os.makedirs(os.path.dirname(backup), exist_ok=True)
-        shutil.copy2(path, backup)
-        write_atomic(path, action.data or b"", mode=os.stat(path).st_mode & 0o777)
+        with ex.anchor(path) as into:
+            name = os.path.basename(path)
+            st = into.lstat(name)
+            if not stat.S_ISREG(st.st_mode):
+                raise Refused(f"{action.path} is not a regular file")
+            backup = ex.confine(PathRef.from_json(inverse["backup"]))
+            os.makedirs(os.path.dirname(backup), exist_ok=True)
+            shutil.copy2(into.join(name), backup)
+            write_at(into, name, action.data or b"", stat.S_IMODE(st.st_mode), replace=True)
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         expected = {"kind": "file", "sha256": inverse["sha256"]}
@@ -45,7 +49,9 @@ class Replace(Operation):
         backup = ex.confine(PathRef.from_json(inverse["backup"]))
         with open(backup, "rb") as fh:
             data = fh.read()
-        write_atomic(path, data, mode=os.stat(backup).st_mode & 0o777)
+        with ex.anchor(path) as into:
+            mode = stat.S_IMODE(os.stat(backup).st_mode)
+            write_at(into, os.path.basename(path), data, mode, replace=True)
 
     def describe_inverse(self, inverse: dict[str, Any]) -> str:
         ref, backup = PathRef.from_json(inverse["path"]), PathRef.from_json(inverse["backup"])
