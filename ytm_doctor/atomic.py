@@ -8,7 +8,6 @@ write began, and a directory moved or replaced by a link meanwhile refuses the w
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -90,21 +89,3 @@ def create_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644)
     """Create `path` with `data`, all or nothing; refuses (FileExistsError) to replace anything."""
     with parent_of(path) as (anchor, name):
         write_at(anchor, name, data, mode)
-
-
-def publish_new(tmp: str | os.PathLike, dest: str | os.PathLike) -> None:
-    """Give the finished temp file `tmp` the name `dest`, never replacing anything there
-    (FileExistsError instead). A hard link refuses atomically; where there are none (some SMB
-    servers) `dest` is checked, then `tmp` renamed: the window is tiny."""
-    try:
-        os.link(tmp, dest)  # fails with EEXIST instead of replacing
-    except FileExistsError:
-        raise
-    except OSError:
-        if os.path.lexists(dest):
-            raise FileExistsError(errno.EEXIST, "already exists", os.fspath(dest)) from None
-        os.rename(tmp, dest)
-        return
-    # `dest` is in place: a temp name left behind is litter, not a failed write.
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)
