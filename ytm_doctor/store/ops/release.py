@@ -8,7 +8,7 @@ import contextlib
 import errno
 import os
 import stat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.anchor import Anchor
 from ytm_doctor.fix.operation import Operation, Refused, unchanged
@@ -17,6 +17,9 @@ from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import CopyError
 from ytm_doctor.store.copy import copy_verified
 from ytm_doctor.store.policy import delete_allowed, not_allowed_note
+
+if TYPE_CHECKING:
+    from ytm_doctor.fix.executor import Executor
 
 
 class Release(Operation):
@@ -76,7 +79,7 @@ class Release(Operation):
         return {"sha256": expected}
 
     @staticmethod
-    def _verify_both(action: Action, source: str, path: str, expected: str, ex: Any) -> None:
+    def _verify_both(action: Action, source: str, path: str, expected: str, ex: Executor) -> None:
         # Re-read the stored copy now, whatever was verified before: the local bytes go next.
         stored = ex.hashes.sha256(source, fresh=True)
         if stored != expected:
