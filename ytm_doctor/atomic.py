@@ -1,20 +1,49 @@
-"""Atomic file writes: temp file in the same directory -> fsync -> rename (-> fsync the dir)."""
+"""Atomic file writes: temp file in the same directory -> fsync -> rename (-> fsync the dir).
+
+`write_at`, `create_atomic` and `write_atomic` write relative to the directory held open
+(ytm_doctor.anchor): the temp file and the rename stay in the directory that was there when the
+write began, and a directory moved or replaced by a link meanwhile refuses the write
+(ParentChanged) and keeps no temp file."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ytm_doctor.anchor import Anchor, parent_of
+
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) -> None:
     """Replace `path` with `data` so a reader sees the old file or the new one, never half."""
-    with atomic_writer(path, mode, binary=True) as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    with parent_of(path) as (anchor, name):
+        write_at(anchor, name, data, mode, replace=True)
+
+
+def write_at(
+    anchor: Anchor, name: str, data: bytes | str, mode: int = 0o644, *, replace: bool = False
+) -> None:
+    """Write `data` as `name` in the directory held by `anchor`: a temp file beside it, fsync,
+    then its name given only while that directory is still the one at its path. Without
+    `replace` nothing there is replaced (FileExistsError)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = f".{name}.{os.urandom(6).hex()}.tmp"
+    fd = anchor.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)  # exactly `mode`, whatever the umask
+            os.fsync(fh.fileno())
+        anchor.publish(tmp, name, replace=replace)
+    finally:
+        with contextlib.suppress(OSError):
+            anchor.unlink(tmp)  # refused or failed (published: the name is gone already)
+    anchor.fsync()
 
 
 @contextlib.contextmanager
@@ -58,36 +87,5 @@ def fsync_dir(path: str | os.PathLike) -> None:
 
 def create_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) -> None:
     """Create `path` with `data`, all or nothing; refuses (FileExistsError) to replace anything."""
-    target = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        publish_new(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    fsync_dir(target.parent)
-
-
-def publish_new(tmp: str | os.PathLike, dest: str | os.PathLike) -> None:
-    """Give the finished temp file `tmp` the name `dest`, never replacing anything there
-    (FileExistsError instead). A hard link refuses atomically; where there are none (some SMB
-    servers) `dest` is checked, then `tmp` renamed: the window is tiny."""
-    try:
-        os.link(tmp, dest)  # fails with EEXIST instead of replacing
-    except FileExistsError:
-        raise
-    except OSError:
-        if os.path.lexists(dest):
-            raise FileExistsError(errno.EEXIST, "already exists", os.fspath(dest)) from None
-        os.rename(tmp, dest)
-        return
-    # `dest` is in place: a temp name left behind is litter, not a failed write.
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)
+    with parent_of(path) as (anchor, name):
+        write_at(anchor, name, data, mode)

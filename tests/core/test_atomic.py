@@ -118,10 +118,10 @@ def test_round_trip(old: bytes, new) -> None:
 def test_create_atomic_never_replaces_with_or_without_hard_links(
     tmp_path: Path, monkeypatch, hard_links: bool
 ) -> None:
-    # One publish step (atomic.publish_new) serves create_atomic and the store's copies.
+    # One publish step (anchor.Anchor.publish) serves create_atomic and the store's copies.
     if not hard_links:  # some SMB servers: link() fails, check-then-rename is the fallback
 
-        def no_link(src, dst):
+        def no_link(*args, **kwargs):
             raise OSError(errno.EPERM, "Operation not permitted")
 
         monkeypatch.setattr(os, "link", no_link)

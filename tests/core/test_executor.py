@@ -8,7 +8,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.executor import Executor, Override
 from ytm_doctor.fix.journal import Journal, list_runs, read_journal
 from ytm_doctor.fix.operation import OperationRegistry
+from ytm_doctor.fix.ops import treecopy
 from ytm_doctor.fix.plan import Action, Fix, PathRef
 from ytm_doctor.fix.state import path_state
 
@@ -332,16 +332,16 @@ def test_failing_copy_leaves_no_partial_copy_and_restores_the_link(w: World, mon
         Action("copy", ws("video/input/CH01/bgm"), source=PathRef("share", "asset_vault/bgm")),
     )
     before = w.all()
-    real = shutil.copytree
 
-    def half_copy(src, dst, *args, **kwargs):
-        os.makedirs(dst)
-        Path(dst, "half").write_bytes(b"partial")
+    def half_copy(source, into, name, **kwargs):
+        # The first file is written whole, then the disk fills up.
+        real(source, into, name, **kwargs)
         raise OSError(28, "No space left on device (injected)")
 
-    monkeypatch.setattr(shutil, "copytree", half_copy)
+    real = treecopy._copy_file
+    monkeypatch.setattr(treecopy, "_copy_file", half_copy)
     result = w.executor().apply(1, fix)
-    monkeypatch.setattr(shutil, "copytree", real)
+    monkeypatch.setattr(treecopy, "_copy_file", real)
     assert result.status == "failed"
     assert "No space left" in result.reasons[0]
     assert w.all() == before

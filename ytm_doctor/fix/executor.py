@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.anchor import Anchor
 from ytm_doctor.atomic import fsync_dir
 from ytm_doctor.fix.journal import Journal
 from ytm_doctor.fix.operation import Operation, OperationRegistry, Refused
@@ -127,6 +128,19 @@ class Executor:
         if not self.inside_roots(real):
             raise Refused(f"{ref}: leads outside the configured roots ({real})")
         return path
+
+    def anchor(self, path: str) -> Anchor:
+        """The directory an operation writes `path` into, opened now (its last step without
+        following a link) and confined again. Confinement before the action is not enough for
+        a long one: what the operation finishes through the anchor (a rename, a link, an
+        unlink) is refused if that directory stops being the one at its path meanwhile."""
+        return self.anchor_dir(os.path.dirname(path))
+
+    def anchor_dir(self, directory: str) -> Anchor:
+        real = os.path.realpath(directory)
+        if not self.inside_roots(real):
+            raise Refused(f"{directory}: leads outside the configured roots ({real})")
+        return Anchor.open(directory, real)
 
     def backup_ref(self, ref: PathRef) -> PathRef:
         """Where this run keeps the old bytes of `ref` (under the report dir's backups/)."""

@@ -10,6 +10,8 @@ way).
 
 The copy is written under a hidden temp name in the destination's directory, so an interrupted
 copy (a crash, SIGKILL, a share that drops) never leaves a partial file under the final name.
+That directory is held open for the whole copy (ytm_doctor.anchor): the temp file is made and
+renamed relative to it, and a directory moved or replaced by a link mid-copy refuses the copy.
 The temp name carries the host and pid, so a later copy to the same destination removes the
 leftovers of a dead process of this host and never those of a live one or of another host.
 """
@@ -28,7 +30,7 @@ from typing import Any
 
 import psutil
 
-from ytm_doctor.atomic import fsync_dir, publish_new
+from ytm_doctor.anchor import Anchor, parent_of
 from ytm_doctor.hashing import CHUNK, NOFOLLOW, CopyError, FileSig, read_into
 
 TEMP_MARK = ".ytm-tmp-"
@@ -47,23 +49,21 @@ def host_tag() -> str:
     return socket.gethostname().replace(os.sep, "_") or "host"
 
 
-def temp_path(dest: str) -> str:
-    folder, name = os.path.split(dest)
+def temp_name(name: str) -> str:
     tag = f"{host_tag()}-{os.getpid()}-{os.urandom(3).hex()}"
-    return os.path.join(folder, f".{name}{TEMP_MARK}{tag}")
+    return f".{name}{TEMP_MARK}{tag}"
 
 
 def is_temp_name(name: str) -> bool:
     return name.startswith(".") and TEMP_MARK in name
 
 
-def stale_temps(dest: str) -> list[str]:
-    """Temp files of `dest` left by processes of this host that are gone."""
-    folder, name = os.path.split(dest)
+def stale_temps(into: Anchor, name: str) -> list[str]:
+    """Temp files of `name` in `into` left by processes of this host that are gone."""
     prefix = f".{name}{TEMP_MARK}{host_tag()}-"
     found = []
     try:
-        names = os.listdir(folder)
+        names = into.names()
     except OSError:
         return []
     for entry in names:
@@ -71,7 +71,7 @@ def stale_temps(dest: str) -> list[str]:
             continue
         pid_text = entry[len(prefix) :].split("-", 1)[0]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
-            found.append(os.path.join(folder, entry))
+            found.append(entry)
     return found
 
 
@@ -152,6 +152,7 @@ def copy_verified(
     src: str,
     dest: str,
     *,
+    into: Anchor | None = None,
     expected_sha256: str | None = None,
     replace_link: bool = False,
     chunk: int = CHUNK,
@@ -166,23 +167,38 @@ def copy_verified(
     copy then replaces atomically. Raises CopyError (an OSError) when the copy cannot be
     trusted; the temp file is then removed (a killed process leaves it for stale_temps).
 
+    The temp file is made and renamed relative to `into`, the directory of `dest` held open
+    (opened here when not given): a directory moved or replaced by a link during the copy
+    gets neither the copy nor its temp file (ParentChanged).
+
     Long because the three descriptors (source, temp, re-read) and the checks between them
     share one lifetime: split up, a path could escape the `finally` that closes and cleans.
     """
-    _check_dest(dest, replace_link)
-    for leftover in stale_temps(dest):
+    if into is None:
+        with parent_of(dest) as (anchor, _):
+            return copy_verified(
+                src,
+                dest,
+                into=anchor,
+                expected_sha256=expected_sha256,
+                replace_link=replace_link,
+                chunk=chunk,
+            )
+    name = os.path.basename(dest)
+    _check_dest(into, name, dest, replace_link)
+    for leftover in stale_temps(into, name):
         with contextlib.suppress(OSError):
-            os.unlink(leftover)
+            into.unlink(leftover)
     fd_in = os.open(src, os.O_RDONLY | NOFOLLOW)
     tmp = None
     try:
         st_in = os.fstat(fd_in)
         if not stat.S_ISREG(st_in.st_mode):
             raise CopyError(errno.EINVAL, "not a regular file", src)
-        tmp = temp_path(dest)
-        fd_out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644)
+        tmp = temp_name(name)
+        fd_out = into.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            fd_check = os.open(tmp, os.O_RDONLY | NOFOLLOW)
+            fd_check = into.open_file(tmp, os.O_RDONLY)
             try:
                 digest, size, check_sha, check_size = _copy_hash_verify(
                     fd_in, fd_out, fd_check, chunk
@@ -207,41 +223,41 @@ def copy_verified(
                     f"not {size} bytes with {digest}",
                     dest,
                 )
-            os.utime(fd_out if os.utime in os.supports_fd else tmp, ns=_times(st_in))
+            os.utime(fd_out if os.utime in os.supports_fd else into.join(tmp), ns=_times(st_in))
             os.fsync(fd_out)
             if FileSig.of(os.fstat(fd_out)).size != size:
                 raise CopyError(errno.EIO, "the copy changed size while it was verified", dest)
         finally:
             os.close(fd_out)
-        _place(tmp, dest, replace_link)
+        _place(into, tmp, name, dest, replace_link)
         tmp = None
-        fsync_dir(os.path.dirname(dest) or ".")
-        return Copied(digest, size, os.lstat(dest).st_mtime_ns, source)
+        into.fsync()
+        return Copied(digest, size, into.lstat(name).st_mtime_ns, source)
     finally:
         os.close(fd_in)
         if tmp is not None:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                into.unlink(tmp)
 
 
 def _times(st: os.stat_result) -> tuple[int, int]:
     return (st.st_atime_ns, st.st_mtime_ns)
 
 
-def _check_dest(dest: str, replace_link: bool) -> None:
-    exists = os.path.lexists(dest)
-    if replace_link:
-        if exists and not os.path.islink(dest):
-            raise FileExistsError(errno.EEXIST, "exists and is not a symlink", dest)
-    elif exists:
-        raise FileExistsError(errno.EEXIST, "already exists", dest)
-
-
-def _place(tmp: str, dest: str, replace_link: bool) -> None:
-    """Give the verified temp file its final name, never replacing anything but the expected
-    symlink."""
-    if replace_link:
-        _check_dest(dest, True)
-        os.replace(tmp, dest)
+def _check_dest(into: Anchor, name: str, dest: str, replace_link: bool) -> None:
+    try:
+        st = into.lstat(name)
+    except FileNotFoundError:
         return
-    publish_new(tmp, dest)
+    if not replace_link:
+        raise FileExistsError(errno.EEXIST, "already exists", dest)
+    if not stat.S_ISLNK(st.st_mode):
+        raise FileExistsError(errno.EEXIST, "exists and is not a symlink", dest)
+
+
+def _place(into: Anchor, tmp: str, name: str, dest: str, replace_link: bool) -> None:
+    """Give the verified temp file its final name, never replacing anything but the expected
+    symlink, and only while `into` is still the directory at dest's path."""
+    if replace_link:
+        _check_dest(into, name, dest, True)
+    into.publish(tmp, name, replace=replace_link)

@@ -1,8 +1,10 @@
 """copy(source -> path): copy a file or a whole tree (links as links) into a hidden sibling, then
-rename it into place, so nothing partial ever has the final name. Undo: remove the copy, only
-while it is identical to what was copied (a manifest of kinds, sizes, link targets and hashes)
-and while its source still holds the same (or an earlier step of the undo brings it back): the
-copy may have become the only one."""
+rename it into place, so nothing partial ever has the final name. The sibling is made inside the
+destination's directory held open (ytm_doctor.anchor): a directory swapped for a link mid-copy
+refuses the copy and keeps none of it. Undo: remove the copy, only while it is identical to what
+was copied (a manifest of kinds, sizes, link targets and hashes) and while its source still
+holds the same (or an earlier step of the undo brings it back): the copy may have become the
+only one."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import os
 import shutil
 from typing import Any
 
-from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.anchor import Anchor
 from ytm_doctor.fix.operation import Operation, Refused
+from ytm_doctor.fix.ops.treecopy import copy_into
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import sha256_file
@@ -44,7 +47,8 @@ class Copy(Operation):
 
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
         source = ex.confine_source(action.source)
-        return {"manifest": copy_atomic(source, path)}
+        with ex.anchor(path) as into:
+            return {"manifest": copy_atomic(source, into, os.path.basename(path))}
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         ref = PathRef.from_json(inverse["path"])
@@ -105,27 +109,24 @@ def tree_manifest(root: str) -> list[list[Any]]:
     return sorted(items)
 
 
-def copy_atomic(source: str, dest: str) -> list[list[Any]]:
-    """Copy a file or a tree into a hidden sibling, then rename: nothing partial ever has the
-    final name (an interrupted copy leaves only the hidden temp)."""
-    if os.path.lexists(dest):
-        raise FileExistsError(dest)
-    tmp = os.path.join(os.path.dirname(dest), f".{os.path.basename(dest)}.ytm-tmp-{os.getpid()}")
+def copy_atomic(source: str, into: Anchor, name: str) -> list[list[Any]]:
+    """Copy a file or a tree into a hidden sibling of `name` in `into`, then rename: nothing
+    partial ever has the final name (an interrupted copy leaves only the hidden temp), and the
+    rename happens only while `into` is still the directory at its path (ParentChanged, the
+    temp removed, otherwise)."""
+    if into.lexists(name):
+        raise FileExistsError(into.join(name))
+    tmp = f".{name}.ytm-tmp-{os.getpid()}"
     try:
-        if os.path.isdir(source):
-            shutil.copytree(source, tmp, symlinks=True)
-        else:
-            shutil.copy2(source, tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-        manifest = tree_manifest(tmp)
-        os.rename(tmp, dest)
+        manifest = copy_into(source, into, tmp)
+        into.verify()
+        if into.lexists(name):  # a directory cannot be linked into place: check, then rename
+            raise FileExistsError(into.join(name))
+        into.rename(tmp, name)
+        into.confirm(name)
     except BaseException:
         with contextlib.suppress(OSError):
-            if os.path.isdir(tmp):
-                shutil.rmtree(tmp)
-            else:
-                os.unlink(tmp)
+            into.remove_tree(tmp)
         raise
-    fsync_dir(os.path.dirname(dest))
+    into.fsync()
     return manifest

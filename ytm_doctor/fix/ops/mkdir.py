@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.anchor import made_here
 from ytm_doctor.fix.operation import Operation, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -22,8 +22,8 @@ class Mkdir(Operation):
         return {"op": "rmdir", "path": action.path.to_json()}
 
     def do(self, action, path, inverse, ex) -> None:
-        os.mkdir(path)
-        fsync_dir(os.path.dirname(path))
+        with ex.anchor(path) as into:
+            made_here(into, os.path.basename(path), into.mkdir)
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         ref = PathRef.from_json(inverse["path"])

@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 from typing import Any
 
-from ytm_doctor.atomic import write_atomic
+from ytm_doctor.atomic import write_at
 from ytm_doctor.fix.operation import Operation, Refused, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -31,19 +32,22 @@ class Replace(Operation):
         }
 
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
-        if os.path.islink(path) or not os.path.isfile(path):
-            raise Refused(f"{action.path} is not a regular file")
-        backup = ex.confine(PathRef.from_json(inverse["backup"]))
-        os.makedirs(os.path.dirname(backup), exist_ok=True)
-        shutil.copy2(path, backup)
-        # The old bytes are overwritten next: the backup must hold them, read back now.
-        original, _ = sha256_of(path)
-        kept, _ = sha256_of(backup)
-        if kept != original:
-            raise Refused(f"the backup of {action.path} does not read back as the file; kept")
-        with open(backup, "rb") as fh:
-            os.fsync(fh.fileno())
-        write_atomic(path, action.data or b"", mode=os.stat(path).st_mode & 0o777)
+        with ex.anchor(path) as into:
+            name = os.path.basename(path)
+            st = into.lstat(name)
+            if not stat.S_ISREG(st.st_mode):
+                raise Refused(f"{action.path} is not a regular file")
+            backup = ex.confine(PathRef.from_json(inverse["backup"]))
+            os.makedirs(os.path.dirname(backup), exist_ok=True)
+            shutil.copy2(into.join(name), backup)
+            # The old bytes are overwritten next: the backup must hold them, read back now.
+            original, _ = sha256_of(into.join(name))
+            kept, _ = sha256_of(backup)
+            if kept != original:
+                raise Refused(f"the backup of {action.path} does not read back as the file; kept")
+            with open(backup, "rb") as fh:
+                os.fsync(fh.fileno())
+            write_at(into, name, action.data or b"", stat.S_IMODE(st.st_mode), replace=True)
         return {"original_sha256": original}
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
@@ -65,7 +69,9 @@ class Replace(Operation):
         backup = ex.confine(PathRef.from_json(inverse["backup"]))
         with open(backup, "rb") as fh:
             data = fh.read()
-        write_atomic(path, data, mode=os.stat(backup).st_mode & 0o777)
+        with ex.anchor(path) as into:
+            mode = stat.S_IMODE(os.stat(backup).st_mode)
+            write_at(into, os.path.basename(path), data, mode, replace=True)
 
     def describe_inverse(self, inverse: dict[str, Any]) -> str:
         ref, backup = PathRef.from_json(inverse["path"]), PathRef.from_json(inverse["backup"])

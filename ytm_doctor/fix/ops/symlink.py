@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.anchor import made_here
 from ytm_doctor.fix.operation import Operation, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -25,8 +25,8 @@ class Symlink(Operation):
         return {"op": "unlink", "path": action.path.to_json(), "target": action.target}
 
     def do(self, action, path, inverse, ex) -> None:
-        os.symlink(action.target, path)
-        fsync_dir(os.path.dirname(path))
+        with ex.anchor(path) as into:
+            made_here(into, os.path.basename(path), lambda name: into.symlink(action.target, name))
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         expected = {"kind": "link", "target": inverse["target"]}

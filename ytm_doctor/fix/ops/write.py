@@ -7,7 +7,7 @@ import hashlib
 import os
 from typing import Any
 
-from ytm_doctor.atomic import create_atomic
+from ytm_doctor.atomic import write_at
 from ytm_doctor.fix.operation import Operation, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -28,7 +28,9 @@ class Write(Operation):
         return {"op": "remove", "path": action.path.to_json(), "sha256": digest}
 
     def do(self, action, path, inverse, ex) -> None:
-        create_atomic(path, action.data or b"")
+        # Written and named inside the directory confined now (refused if it is swapped).
+        with ex.anchor(path) as into:
+            write_at(into, os.path.basename(path), action.data or b"")
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         expected = {"kind": "file", "sha256": inverse["sha256"]}

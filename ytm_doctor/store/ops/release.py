@@ -8,15 +8,18 @@ import contextlib
 import errno
 import os
 import stat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.anchor import Anchor
 from ytm_doctor.fix.operation import Operation, Refused, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import CopyError
 from ytm_doctor.store.copy import copy_verified
 from ytm_doctor.store.policy import delete_allowed, not_allowed_note
+
+if TYPE_CHECKING:
+    from ytm_doctor.fix.executor import Executor
 
 
 class Release(Operation):
@@ -53,14 +56,30 @@ class Release(Operation):
         expected = inverse["sha256"]
         if not expected:
             raise CopyError(errno.EINVAL, "no verified SHA-256 to release against", path)
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
-        if not delete_allowed(ex.ctx.config, action.path):
-            raise Refused(not_allowed_note(action.path))
-        if os.path.samestat(st, os.stat(source)):
-            # The "stored copy" is this very file (or a link or hard link to it): no copy.
-            raise CopyError(errno.EINVAL, f"{action.source} is this file, not a copy of it", path)
+        # Held open from here: the file goes (or becomes a link) only in the directory that
+        # was confined, however long the re-reads below take.
+        with ex.anchor(path) as into:
+            name = os.path.basename(path)
+            st = into.lstat(name)
+            if not stat.S_ISREG(st.st_mode):
+                raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
+            if not delete_allowed(ex.ctx.config, action.path):
+                raise Refused(not_allowed_note(action.path))
+            if os.path.samestat(st, os.stat(source)):
+                # The "stored copy" is this very file (or a link or hard link to it): no copy.
+                raise CopyError(
+                    errno.EINVAL, f"{action.source} is this file, not a copy of it", path
+                )
+            self._verify_both(action, source, path, expected, ex)
+            if action.target:
+                _replace_by_link(into, name, action.target)
+            else:
+                into.remove(name)
+            into.fsync()
+        return {"sha256": expected}
+
+    @staticmethod
+    def _verify_both(action: Action, source: str, path: str, expected: str, ex: Executor) -> None:
         # Re-read the stored copy now, whatever was verified before: the local bytes go next.
         stored = ex.hashes.sha256(source, fresh=True)
         if stored != expected:
@@ -77,19 +96,6 @@ class Release(Operation):
                 f"changed since it was stored (SHA-256 {local}, stored {expected}); it is kept",
                 path,
             )
-        if action.target:
-            link = f"{path}.ytm-link-{os.getpid()}"
-            os.symlink(action.target, link)
-            try:
-                os.replace(link, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(link)
-                raise
-        else:
-            os.unlink(path)
-        fsync_dir(os.path.dirname(path))
-        return {"sha256": expected}
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         ref = PathRef.from_json(inverse["path"])
@@ -111,9 +117,23 @@ class Release(Operation):
 
     def undo(self, inverse, path, ex) -> None:
         source = ex.confine(PathRef.from_json(inverse["source"]))
-        copy_verified(
-            source,
-            path,
-            expected_sha256=inverse["sha256"],
-            replace_link=bool(inverse.get("target")),
-        )
+        with ex.anchor(path) as into:
+            copy_verified(
+                source,
+                path,
+                into=into,
+                expected_sha256=inverse["sha256"],
+                replace_link=bool(inverse.get("target")),
+            )
+
+
+def _replace_by_link(into: Anchor, name: str, target: str) -> None:
+    """`name` becomes a link to `target` in one rename, made and renamed inside `into`."""
+    link = f"{name}.ytm-link-{os.getpid()}"
+    into.symlink(target, link)
+    try:
+        into.publish(link, name, replace=True)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            into.unlink(link)
+        raise

@@ -8,7 +8,6 @@ import os
 import stat
 from typing import Any
 
-from ytm_doctor.atomic import fsync_dir
 from ytm_doctor.fix.operation import Operation, unchanged
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -38,9 +37,11 @@ class Retire(Operation):
             raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
         backup = ex.confine(PathRef.from_json(inverse["backup"]))
         os.makedirs(os.path.dirname(backup), exist_ok=True)
-        copied = copy_verified(path, backup)
-        os.unlink(path)
-        fsync_dir(os.path.dirname(path))
+        with ex.anchor(backup) as into:
+            copied = copy_verified(path, backup, into=into)
+        with ex.anchor(path) as local:
+            local.remove(os.path.basename(path))
+            local.fsync()
         return {"sha256": copied.sha256}
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
@@ -54,4 +55,5 @@ class Retire(Operation):
 
     def undo(self, inverse, path, ex) -> None:
         backup = ex.confine(PathRef.from_json(inverse["backup"]))
-        copy_verified(backup, path, expected_sha256=inverse["sha256"])
+        with ex.anchor(path) as into:
+            copy_verified(backup, path, into=into, expected_sha256=inverse["sha256"])

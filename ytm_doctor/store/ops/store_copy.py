@@ -24,7 +24,10 @@ class StoreCopy(StoredFile):
         source = ex.confine_source(action.source)
         made = make_parents(ex, action.path)
         try:
-            copied = copy_verified(source, path, expected_sha256=action.sha256)
+            # The store's directory, held open and confined again now that it exists: a copy
+            # takes long, and the directory swapped for a link meanwhile refuses it.
+            with ex.anchor(path) as into:
+                copied = copy_verified(source, path, into=into, expected_sha256=action.sha256)
         except BaseException:
             remove_dirs(ex, made)
             raise

@@ -8,7 +8,7 @@ import hashlib
 import os
 from typing import Any
 
-from ytm_doctor.atomic import create_atomic
+from ytm_doctor.atomic import write_at
 from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.hashing import CopyError
@@ -46,7 +46,8 @@ class StoreManifest(StoredFile):
         payload = dumps(data)
         made = make_parents(ex, action.path)
         try:
-            create_atomic(path, payload)
+            with ex.anchor(path) as into:
+                write_at(into, os.path.basename(path), payload)
         except BaseException:
             remove_dirs(ex, made)
             raise

@@ -9,7 +9,6 @@ import os
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from ytm_doctor.atomic import fsync_dir
 from ytm_doctor.fix.operation import Operation, Refused, unchanged
 from ytm_doctor.fix.plan import PathRef
 from ytm_doctor.fix.state import path_state
@@ -21,7 +20,8 @@ if TYPE_CHECKING:
 
 def make_parents(ex: Executor, ref: PathRef) -> list[dict[str, str]]:
     """Make the missing directories above `ref` (inside its root; a missing outbox root is made
-    on first use). Returns them deepest first, for undo."""
+    on first use), each one inside the one above it as held open (never through a path a link
+    may have been swapped into). Returns them deepest first, for undo."""
     missing = []
     parent = posixpath.dirname(ref.rel)
     while parent and not os.path.isdir(ex.resolve(PathRef(ref.root, parent))):
@@ -32,12 +32,26 @@ def make_parents(ex: Executor, ref: PathRef) -> list[dict[str, str]]:
         if ref.root != "outbox":
             raise CopyError(errno.ENOENT, "the root directory does not exist", root_dir)
         os.makedirs(root_dir)
-    made = []
-    for rel in reversed(missing):
-        os.mkdir(ex.resolve(PathRef(ref.root, rel)))
-        made.append(PathRef(ref.root, rel).to_json())
-    if made:
-        fsync_dir(os.path.dirname(ex.resolve(PathRef.from_json(made[0]))))
+    made: list[dict[str, str]] = []
+    if not missing:
+        return made
+    anchor = ex.anchor_dir(ex.resolve(PathRef(ref.root, parent)) if parent else root_dir)
+    try:
+        for rel in reversed(missing):
+            name = posixpath.basename(rel)
+            anchor.verify()
+            anchor.mkdir(name)
+            anchor.confirm(name)
+            made.append(PathRef(ref.root, rel).to_json())
+            anchor.fsync()
+            child = anchor.child(name)
+            anchor.close()
+            anchor = child
+    except BaseException:
+        remove_dirs(ex, list(reversed(made)))
+        raise
+    finally:
+        anchor.close()
     return list(reversed(made))
 
 
