@@ -4,6 +4,7 @@ video/input is mirrored without replacing or writing through the Vault's links."
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -104,8 +105,16 @@ class Pass:
     delete: bool
 
 
-def plan_passes(settings: MirrorSettings, input_plan: InputPlan, *, delete: bool) -> list[Pass]:
+def plan_passes(
+    settings: MirrorSettings,
+    input_plan: InputPlan,
+    *,
+    delete: bool,
+    link_rules: Sequence[str] = (),
+) -> list[Pass]:
     """The rsync runs of one mirror, each with its rules in rsync's first-match order.
+    `link_rules` (mirror/links.py: Hot links the mirror writes itself, loops) go in every
+    pass ahead of any include, so no include of a protected subtree sends them.
 
     With delete-sync, the protected subtrees get a pass of their own that never deletes: the
     main pass excludes them (an exclude is neither sent nor deleted), so rsync does not list
@@ -117,6 +126,7 @@ def plan_passes(settings: MirrorSettings, input_plan: InputPlan, *, delete: bool
     common += [f"- /{REPORT_SUBDIR}/*.lock", f"- /{REPORT_SUBDIR}/.*.lock.*"]
     # No trailing slash: a link or file under that name is excluded (and kept) as well.
     common += [f"- {_pattern(rel)}" for rel in settings.exclude]
+    common += link_rules
     if not delete or not settings.protected:
         return [Pass("mirror", common + input_plan.rules, delete)]
     main = common + [f"- {_pattern(rel)}" for rel in settings.protected] + input_plan.rules
