@@ -207,14 +207,12 @@ def _dry_run(
 def _print_links(links: dict) -> None:
     """Hot's links the mirror handles itself: into the share (portable), loops, left out."""
     parts = []
-    if links["portable_total"]:
-        parts.append(
-            f"{links['portable_total']} links into the share mirrored as share-relative links"
-        )
-    if links["loops_total"]:
-        parts.append(
-            f"{links['loops_total']} link loops not sent: " + ", ".join(links["loops"][:5])
-        )
+    share, loops = links["portable_total"], links["loops_total"]
+    if share:
+        parts.append(f"{share} link{'s' * (share != 1)} into the share mirrored share-relative")
+    if loops:
+        shown = ", ".join(links["loops"][:5]) + (", ..." if loops > 5 else "")
+        parts.append(f"{loops} link loop{'s' * (loops != 1)} not sent: {shown}")
     if links["skipped"]:
         parts.append(
             "not sent: " + ", ".join(f"{s['path']} ({s['why']})" for s in links["skipped"][:5])
