@@ -98,12 +98,10 @@ class VaultSentinelMissing(Check):
 def relativize_plan(ctx, link_path: str, target: str) -> SymlinkFacts:
     """Where an absolute link should point instead: its share-relative target, the relative link
     text from the link's directory, and whether that new link would resolve."""
-    share_rel = ctx.share_relative(target)
-    if share_rel is None:
+    share_rel, relative = ctx.portable_link(link_path, target)
+    if share_rel is None or relative is None:
         return SymlinkFacts(target, None, None, resolves=False)
     link_dir = os.path.dirname(link_path)
-    new_abs = os.path.normpath(os.path.join(os.fspath(ctx.paths.share_root), share_rel))
-    relative = os.path.relpath(new_abs, link_dir)
     # Asked of the kernel from the link's own directory: exactly what the new link would see.
     resolves = os.path.exists(os.path.join(link_dir, relative))
     return SymlinkFacts(target, share_rel, relative, resolves)

@@ -89,6 +89,18 @@ class Context:
                 return norm[len(prefix.rstrip(os.sep)) + 1 :]
         return None
 
+    def portable_link(self, link_path: str, target: str) -> tuple[str | None, str | None]:
+        """For a link at `link_path` to the absolute `target`: (the target's share-relative
+        path, the link text that reaches it from the link's folder through the share), or
+        (None, None) when the target is not on the share nor under a host alias. The text is
+        relative, so it means the same file on every host that mounts the share (seed 002);
+        YTM202's relativize-symlink and the mirror both write links this way."""
+        share_rel = self.share_relative(target)
+        if share_rel is None:
+            return None, None
+        new_abs = os.path.normpath(os.path.join(os.fspath(self.paths.share_root), share_rel))
+        return share_rel, os.path.relpath(new_abs, os.path.dirname(link_path))
+
     def link_target_abs(self, link_path: str, target: str) -> str:
         """A link's target as an absolute, normalised path (not resolved through other links)."""
         return os.path.normpath(os.path.join(os.path.dirname(link_path), target))

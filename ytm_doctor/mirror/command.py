@@ -90,7 +90,7 @@ def mirror_command(config: Config, argv: list[str]) -> int:
         raise
     if not run:
         return _dry_run(
-            paths, settings, rsync, fixes, operations_for(config), delete=delete, as_json=as_json
+            ctx, settings, rsync, fixes, operations_for(config), delete=delete, as_json=as_json
         )
 
     command = shlex.join(["ytm-doctor", *argv])
@@ -181,9 +181,12 @@ def _real_run(ctx: Context, lock: Lock, fixes: list[Fix], argv: list[str], as_js
 
 
 def _dry_run(
-    paths, settings, rsync, fixes: list[Fix], registry, *, delete: bool, as_json: bool
+    ctx: Context, settings, rsync, fixes: list[Fix], registry, *, delete: bool, as_json: bool
 ) -> int:
-    outcome = mirror_once(paths, settings, rsync, delete=delete, dry_run=True)
+    paths = ctx.paths
+    outcome = mirror_once(
+        paths, settings, rsync, delete=delete, dry_run=True, portable=ctx.portable_link
+    )
     if as_json:
         data = dict(outcome.record)
         data["would_apply_first"] = [
@@ -199,6 +202,25 @@ def _dry_run(
         if outcome.ok:
             print("dry-run: nothing was changed. Add --run to mirror.")
     return ExitCode.OK if outcome.ok else ExitCode.VIOLATIONS
+
+
+def _print_links(links: dict) -> None:
+    """Hot's links the mirror handles itself: into the share (portable), loops, left out."""
+    parts = []
+    share, loops = links["portable_total"], links["loops_total"]
+    if share:
+        parts.append(f"{share} link{'s' * (share != 1)} into the share mirrored share-relative")
+    if loops:
+        shown = ", ".join(links["loops"][:5]) + (", ..." if loops > 5 else "")
+        parts.append(f"{loops} link loop{'s' * (loops != 1)} not sent: {shown}")
+    if links["skipped"]:
+        parts.append(
+            "not sent: " + ", ".join(f"{s['path']} ({s['why']})" for s in links["skipped"][:5])
+        )
+    for problem in links.get("problems", [])[:5]:
+        parts.append(f"not written: {problem}")
+    if parts:
+        print("  links: " + "; ".join(parts))
 
 
 def _print_outcome(outcome: MirrorOutcome, paths: Paths) -> None:
@@ -217,6 +239,7 @@ def _print_outcome(outcome: MirrorOutcome, paths: Paths) -> None:
     if vi["skipped"]:
         note += ", skipped: " + ", ".join(f"{s['path']} ({s['why']})" for s in vi["skipped"])
     print(note)
+    _print_links(rec["links"])
     if outcome.status == "interrupted":
         print("  interrupted")
         return

@@ -15,9 +15,13 @@
   mirror is a mirror; Hot's links there are not sent, nothing the Vault has at those two levels
   is deleted (its portable links, what the Lenovo side added), and a Hot dir where the Vault
   has a link is skipped, so no link is replaced or written through (seed 002);
-- links that lead outside the workspace (absolute ones, such as a run's capcut_draft pointing
-  at the Mac's local draft) are not copied (`--safe-links`): they would dangle on every other
-  host, which is how host-specific links got into the Vault before (seed 002, 2026-01-25);
+- a Hot link into the share (what `store --symlink-back` leaves, a capcut_draft archived on the
+  share) reaches the Vault as a link relative to the share, which resolves on every host; the
+  mirror writes it itself (ytm_doctor/mirror/links.py), rsync neither sends nor deletes it;
+- other links that lead outside the workspace (absolute ones, such as a run's capcut_draft
+  pointing at the Mac's local draft) are not copied (`--safe-links`): they would dangle on
+  every other host, which is how host-specific links got into the Vault before (seed 002,
+  2026-01-25); a link that loops is not sent either;
 - the live lock files of the report dir are not sent.
 
 A dry-run is `rsync --dry-run --itemize-changes`, summarised as creates, updates and deletes.
@@ -44,7 +48,8 @@ from ytm_doctor.clock import file_stamp, iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
 from ytm_doctor.lock import Lock, lock_path, takeover_record
-from ytm_doctor.mirror.filters import plan_input, plan_passes
+from ytm_doctor.mirror.filters import InputPlan, Pass, plan_input, plan_passes
+from ytm_doctor.mirror.links import LinkPlan, Portable, plan_links, walk_skips, write_links
 from ytm_doctor.mirror.rsync import (
     MAX_MESSAGES,
     RSYNC_EXIT,
@@ -191,18 +196,30 @@ def _base_record(paths: Paths, *, run: bool, delete: bool, started: datetime) ->
     }
 
 
-def _portable_argv(argv: list[str], paths: Paths) -> list[str]:
+def _portable_argv(argv: list[str], paths: Paths, link_rules: list[str]) -> list[str]:
     """argv with the two roots named, not spelled: recorded paths never go through the share
-    mount (SPEC §3), and the same log reads right on every host."""
+    mount (SPEC §3), and the same log reads right on every host. The excludes of Hot's links
+    are one entry: their paths are in the log's `links`, and a log every ten minutes need not
+    repeat hundreds of them per pass."""
     src = os.fspath(paths.workspace_root).rstrip(os.sep) + os.sep
     dest = os.fspath(paths.vault_workspaces_root).rstrip(os.sep) + os.sep
     names = {src: "$WORKSPACE_ROOT/", dest: "$VAULT_WORKSPACES_ROOT/"}
     share = os.fspath(paths.share_root).rstrip(os.sep) + os.sep
     backup = "--backup-dir=" + share
-    return [
-        "--backup-dir=$SHARE_ROOT/" + a[len(backup) :] if a.startswith(backup) else names.get(a, a)
-        for a in argv
-    ]
+    drop = {f"--filter={rule}" for rule in link_rules}
+    out: list[str] = []
+    for a in argv:
+        if a in drop:
+            if a == f"--filter={link_rules[0]}":
+                n = len(link_rules)
+                out.append(f"--filter=- ({n} links: each of links.portable and links.loops)")
+            continue
+        out.append(
+            "--backup-dir=$SHARE_ROOT/" + a[len(backup) :]
+            if a.startswith(backup)
+            else names.get(a, a)
+        )
+    return out
 
 
 def write_log(paths: Paths, record: dict[str, Any], started: datetime) -> Path | None:
@@ -247,34 +264,28 @@ def mirror_once(
     *,
     delete: bool,
     dry_run: bool,
+    portable: Portable,
     lock: Lock | None = None,
     run_id: str | None = None,
     backup_dir: str | None = None,
 ) -> MirrorOutcome:
-    """One mirror (its rsync passes, dry or real), summarised and logged. With `backup_dir`,
-    every Vault file it deletes or overwrites is moved there instead."""
+    """One mirror (its rsync passes, then Hot's links into the share; dry or real),
+    summarised and logged. With `backup_dir`, every Vault file it deletes or overwrites is
+    moved there instead. `portable` maps a link's place and target to its share-relative
+    form (Context.portable_link)."""
     started = utc_now()
-    ws = os.fspath(paths.workspace_root)
-    vault = os.fspath(paths.vault_workspaces_root)
-    input_plan = plan_input(ws, vault)
-    standins = sorted(current_standins(ws, os.fspath(paths.report_dir)))
-    passes = plan_passes(settings, input_plan, delete=delete, standins=standins)
-    how = {"dry_run": dry_run, "backup_dir": backup_dir}
-    argvs = [
-        rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, **how)
-        for one in passes
-    ]
+    how = {"delete": delete, "dry_run": dry_run, "backup_dir": backup_dir}
+    plan = _plan(paths, settings, rsync, portable, **how)
     record = _base_record(paths, run=not dry_run, delete=delete, started=started)
-    record.update(run_id=run_id, **_settings_record(settings, rsync, argvs[0]))
+    record.update(run_id=run_id, **_settings_record(settings, rsync, plan.argvs[0]))
     if backup_dir is not None:
         share = os.fspath(paths.share_root)
         record["backup_dir"] = "$SHARE_ROOT/" + os.path.relpath(backup_dir, share)
-    record.update(_plan_record(paths, input_plan, passes, argvs))
-    record["stand_ins_not_sent"] = standins[:200]
-    status, returncode, done = "interrupted", None, []
+    record.update(_plan_record(paths, plan))
+    status, returncode, done, links = "interrupted", None, [], Changes()
     try:
         with sigterm_interrupts():
-            for argv, info in zip(argvs, record["passes"], strict=True):
+            for argv, info in zip(plan.argvs, record["passes"], strict=True):
                 result = run_rsync(argv, on_start=lock.record_child if lock else None)
                 info.update(returncode=result.returncode, seconds=round(result.duration, 3))
                 done.append(result)
@@ -282,20 +293,61 @@ def mirror_once(
                     break  # rsync cannot work (timeout, Vault gone): no second pass to wait for
     except OSError as exc:
         status = "failed"
-        record["error"] = f"cannot run {argvs[0][0]}: {exc.strerror or exc}"
+        record["error"] = f"cannot run {plan.argvs[0][0]}: {exc.strerror or exc}"
     else:
         returncode = next((r.returncode for r in done if r.returncode != 0), 0)
         status = _status(returncode)
+        if status != "failed":
+            status, links = _links_after(plan.links, paths, record, status, dry_run, backup_dir)
     finally:
-        _finish_record(record, started, status, returncode, done)
+        _finish_record(record, started, status, returncode, done, links)
         if lock is not None and lock.lost.is_set():
             record["lock_lost"] = True
         log = write_log(paths, record, started)
     return MirrorOutcome(run=not dry_run, delete=delete, status=status, record=record, log=log)
 
 
-def _plan_record(paths: Paths, input_plan: Any, passes: list[Any], argvs: list[list[str]]) -> dict:
-    """What the run log says about the plan: video/input, the argv of each pass."""
+@dataclass
+class _Plan:
+    """What one mirror will do: video/input's rules, Hot's links, the passes and their argv."""
+
+    input_plan: InputPlan
+    links: LinkPlan
+    passes: list[Pass]
+    argvs: list[list[str]]
+    standins: list[str]  # stand-ins never sent (ytm_doctor.standins)
+
+
+def _plan(
+    paths: Paths,
+    settings: MirrorSettings,
+    rsync: Rsync,
+    portable: Portable,
+    *,
+    delete: bool,
+    dry_run: bool,
+    backup_dir: str | None,
+) -> _Plan:
+    ws = os.fspath(paths.workspace_root)
+    vault = os.fspath(paths.vault_workspaces_root)
+    input_plan = plan_input(ws, vault)
+    skip = walk_skips(settings.exclude, input_plan)
+    links = plan_links(ws, vault, os.fspath(paths.share_root), portable, skip)
+    standins = sorted(current_standins(ws, os.fspath(paths.report_dir)))
+    passes = plan_passes(
+        settings, input_plan, delete=delete, link_rules=links.rules, standins=standins
+    )
+    how = {"dry_run": dry_run, "backup_dir": backup_dir}
+    argvs = [
+        rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, **how)
+        for one in passes
+    ]
+    return _Plan(input_plan, links, passes, argvs, standins)
+
+
+def _plan_record(paths: Paths, plan: _Plan) -> dict:
+    """What the run log says about the plan: video/input, Hot's links, the argv of each pass."""
+    input_plan, rules = plan.input_plan, plan.links.rules
     return {
         "video_input": {
             "synced": input_plan.synced,
@@ -303,12 +355,37 @@ def _plan_record(paths: Paths, input_plan: Any, passes: list[Any], argvs: list[l
             "links_kept_total": len(input_plan.links_kept),
             "skipped": input_plan.skipped,
         },
-        "argv": _portable_argv(argvs[0], paths),
+        "links": plan.links.record(),
+        "stand_ins_not_sent": plan.standins[:200],
+        "argv": _portable_argv(plan.argvs[0], paths, rules),
         "passes": [
-            {"name": one.name, "delete": one.delete, "argv": _portable_argv(argv, paths)}
-            for one, argv in zip(passes, argvs, strict=True)
+            {"name": one.name, "delete": one.delete, "argv": _portable_argv(argv, paths, rules)}
+            for one, argv in zip(plan.passes, plan.argvs, strict=True)
         ],
     }
+
+
+def _links_after(
+    links: LinkPlan,
+    paths: Paths,
+    record: dict[str, Any],
+    status: str,
+    dry_run: bool,
+    backup_dir: str | None,
+) -> tuple[str, Changes]:
+    """After the passes: write the Vault's links into the share (a dry-run counts them).
+    A link that could not be written makes the run partial, with the reason in the log."""
+    if dry_run:
+        return status, links.changes()
+    vault = os.fspath(paths.vault_workspaces_root)
+    changes, problems = write_links(links, vault, backup_dir)
+    if problems:
+        record["links"]["problems"] = problems[:MAX_MESSAGES]
+        record.setdefault(
+            "error", f"{len(problems)} links into the share not written on the Vault: {problems[0]}"
+        )
+        status = "partial" if status in ("ok", "partial-vanished") else status
+    return status, changes
 
 
 def _settings_record(settings: MirrorSettings, rsync: Rsync, argv: list[str]) -> dict[str, Any]:
@@ -329,12 +406,15 @@ def _finish_record(
     status: str,
     returncode: int | None,
     done: list[RsyncRun],
+    links: Changes,
 ) -> None:
-    """The run's end, result and what rsync changed and said, summed over its passes."""
+    """The run's end, result and what rsync changed and said, summed over its passes, with
+    the Vault links the mirror wrote itself counted among the creates and updates."""
     finished = utc_now()
     record.update(finished_at=iso_seconds(finished), status=status)
     record["duration_sec"] = round((finished - started).total_seconds(), 3)
     changes, messages = Changes(), []
+    changes.absorb(links)
     for result in done:
         changes.absorb(result.changes)
         messages += result.messages

@@ -111,8 +111,11 @@ def plan_passes(
     *,
     delete: bool,
     standins: Sequence[str] = (),
+    link_rules: Sequence[str] = (),
 ) -> list[Pass]:
     """The rsync runs of one mirror, each with its rules in rsync's first-match order.
+    `link_rules` (mirror/links.py: Hot links the mirror writes itself, loops) go in every
+    pass ahead of any include, so no include of a protected subtree sends them.
 
     With delete-sync, the protected subtrees get a pass of their own that never deletes: the
     main pass excludes them (an exclude is neither sent nor deleted), so rsync does not list
@@ -127,6 +130,7 @@ def plan_passes(
     # Stand-ins (placeholders, offline fallbacks) are never sent, and whatever the Vault has at
     # their place is never deleted for them: an exclude does both.
     common += [f"- {_pattern(rel)}" for rel in standins]
+    common += link_rules
     if not delete or not settings.protected:
         return [Pass("mirror", common + input_plan.rules, delete)]
     main = common + [f"- {_pattern(rel)}" for rel in settings.protected] + input_plan.rules

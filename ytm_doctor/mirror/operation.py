@@ -112,6 +112,7 @@ class Rsync(Operation):
                 lock=lock,
                 run_id=ex.run_id,
                 backup_dir=backup,
+                portable=ex.ctx.portable_link,
             )
         ex.outcomes.append(outcome)
         log = workspace_rel(outcome.log, paths) if outcome.log else None
