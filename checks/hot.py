@@ -203,6 +203,11 @@ def _examine_run(ctx: Context, ep: Episode, run_id: str, run_dir: str) -> DraftP
             facts = facts.with_share(_share_relative(ctx, target_abs, resolved))
             why = _remote_why(facts.share_relative)
             return problem(DRAFT_MISSING.code, why, _candidates(ctx, ep, [target, info_path], []))
+        if info_error:
+            # An info file that cannot be read is not "says nothing": say so, fixable by
+            # rewriting it from the (good) link.
+            candidates = _candidates(ctx, ep, [target], [resolved])
+            return problem(DRAFT_LINK_BROKEN.code, f"its {info_error}", candidates)
         if info_abs is None or os.path.realpath(info_abs) == resolved:
             return None  # a local draft, and the info file agrees (or says nothing)
         candidates = _candidates(ctx, ep, [target, info_path], [resolved, info_abs])
@@ -293,6 +298,8 @@ def _draft_finding(ctx: Context, rule: Rule, p: DraftProblem, severity: Severity
             "dangling": f"dangles ({DRAFT_LINK} -> {shown})",
             "link missing": f"is missing while {DRAFT_INFO} names {shown}",
         }.get(p.problem, f"-> {facts.resolved} but {DRAFT_INFO} says {shown}")
+        if facts.info_error:
+            what = f"-> {facts.resolved}, but its {facts.info_error}"
         message = f"{ep.id}: {DRAFT_LINK} of run {p.run_id} {what}; {n}"
     if len(p.candidates) == 1:
         message += f": {p.candidates[0]}"
@@ -443,7 +450,9 @@ class VideoRunMissing(Check):
         out = []
         for ep in ws.episodes.values():
             # A video_run_id that names a missing run is YTM405's, so adopted_run() is enough.
-            if ep.stage != Stage.HOT or not _in_scope(ctx, ep) or ws.adopted_run(ep):
+            if ep.stage != Stage.HOT or ep.planning_unknown or not _in_scope(ctx, ep):
+                continue
+            if ws.adopted_run(ep):
                 continue
             status = ep.planning_status if ep.planning_status is not None else "no planning row"
             out.append(

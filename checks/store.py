@@ -1,5 +1,6 @@
 """Store checks (SPEC §6.2, seed 000): has the outbox reached the share (YTM701), is every
-stored file intact (YTM702), and is every published episode's L1 in the store (YTM705)?
+stored file intact (YTM702), is every published episode's L1 in the store (YTM705), and did a
+killed copy or write leave its temp file behind (YTM707)?
 
 They read the manifests of the store and of the outbox (a few directory listings and small
 JSON reads under `uploads/<namespace>/manifests/`) and stat the files the manifests name; none
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +29,7 @@ from ytm_doctor.store.layout import (
 )
 from ytm_doctor.store.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
 from ytm_doctor.store.outbox import outbox_manifests
+from ytm_doctor.temps import host_tag, is_temp_name, temp_owner
 from ytm_doctor.workspace import CHANNEL_RE, VIDEO_RE, Stage
 
 OUTBOX_PENDING = Rule(
@@ -53,6 +56,19 @@ L1_NOT_STORED = Rule(
     tags=("store", "published"),
     fixer="store",
 )
+
+
+ABANDONED_TEMP = Rule(
+    code="YTM707",
+    name="abandoned-temp-file",
+    severity=Severity.WARNING,
+    summary="a temp file of a killed store copy or write (in the store, the outbox, the report "
+    "dir or video/input) that takes space and that no process will finish",
+    tags=("store", "share", "space"),
+    fixer="remove-abandoned-temps",
+)
+OTHER_HOST_GRACE_SEC = 6 * 3600  # another host's temp is reported once this old
+TEMP_SEARCH_DEPTH = 6  # <kind>/<CH>/<NNN>/<variant>/<file> in the store, and a little more
 
 
 def _episode(channel: Any, video: Any) -> tuple[str | None, str | None]:
@@ -275,6 +291,76 @@ class L1NotStored(Check):
         )
 
 
+# --- YTM707 -----------------------------------------------------------------------------------
+
+
+def _temp_files(top: str, depth: int):
+    """The tool's temp files under `top`, by name only (d_type, no stat), `depth` levels."""
+    try:
+        with os.scandir(top) as it:
+            entries = list(it)
+    except OSError:
+        return
+    for entry in entries:
+        if is_temp_name(entry.name):
+            yield entry.path
+        elif depth > 1 and entry.is_dir(follow_symlinks=False):
+            yield from _temp_files(entry.path, depth - 1)
+
+
+class AbandonedTemp(Check):
+    """The places the tool's copies and writes land: the shared store and the outbox (a bounded
+    listing of their layout), the report dir, and video/input two levels down."""
+
+    rule = ABANDONED_TEMP
+
+    def finish(self, ctx) -> list[Finding]:
+        paths = ctx.paths
+        places: list[tuple[str, str, int]] = [
+            ("workspace", os.fspath(paths.report_dir), 1),
+            ("workspace", os.path.join(paths.workspace_root, "video", "input"), 3),
+            ("outbox", os.fspath(paths.fallback_root), TEMP_SEARCH_DEPTH + 1),
+        ]
+        if shared_store_readable(ctx):
+            places.append(("share", os.fspath(paths.shared_base), TEMP_SEARCH_DEPTH))
+        roots = {k: os.fspath(v) for k, v in paths.named_roots().items()}
+        findings = []
+        for root, top, depth in places:
+            for path in sorted(_temp_files(top, depth)):
+                finding = self._finding(path, root, roots[root])
+                if finding is not None:
+                    findings.append(finding)
+        return findings
+
+    def _finding(self, path: str, root: str, root_dir: str) -> Finding | None:
+        owner = temp_owner(os.path.basename(path))
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None  # finished (renamed) or cleaned up meanwhile
+        size = st.st_size
+        gone = owner is not None and owner.gone()
+        if not gone and owner is not None and owner.host == host_tag():
+            return None  # a live process of this host is writing it now
+        if not gone and time.time() - st.st_mtime < OTHER_HOST_GRACE_SEC:
+            return None  # another host's copy may be running; only an old one is reported
+        who = owner.describe() if owner else "an unknown process"
+        state = "which is gone" if gone else "which may still be running (or is on another host)"
+        return ABANDONED_TEMP.finding(
+            f"{os.path.basename(path)} ({size / (1 << 20):.1f} MiB) was left by {who}, {state}",
+            root=root,
+            path=os.path.relpath(path, root_dir).replace(os.sep, "/"),
+            abs_path=path,
+            details={
+                "bytes": size,
+                "host": owner.host if owner else None,
+                "pid": owner.pid if owner else None,
+                "owner_gone": gone,
+            },
+            unfixable=None if gone else f"its process ({who}) may still be writing it",
+        )
+
+
 @hookimpl
 def ytm_doctor_collect_checks():
-    return [OutboxPending(), StoreIntegrity(), L1NotStored()]
+    return [OutboxPending(), StoreIntegrity(), L1NotStored(), AbandonedTemp()]

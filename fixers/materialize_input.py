@@ -22,6 +22,7 @@ from ytm_doctor.facts import finding_ref
 from ytm_doctor.fix.fixer import FixContext, Fixer, fix_for, missing_parents
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.hashing import sha256_file
+from ytm_doctor.names import printable_text
 from ytm_doctor.paths import is_under, relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.standins import FALLBACK_README, OFFLINE_FALLBACK, StandIn, marker_action
@@ -75,14 +76,16 @@ def archived_copies(fx: FixContext, sub: str) -> list[PathRef]:
 
 
 def readme_text(link_rel: str, target: str, backup: str, stamp: str) -> bytes:
-    return (
+    text = (
         f"This directory replaced the symlink {link_rel} -> {target}\n"
         f"on {stamp} (UTC) because its target was unreachable (the share was down or the\n"
         "files were gone), so that Hot work on this Mac does not depend on the share.\n\n"
         f"The original link is kept beside it as {backup}.\n"
         "Put the real files here, or revert with `ytm-doctor undo --list` then\n"
         "`ytm-doctor undo RUN_ID --run`.\n"
-    ).encode()
+    )
+    # A name read from disk may not be UTF-8: the README shows those bytes as \xNN.
+    return printable_text(text).encode()
 
 
 class MaterializeInput(Fixer):
@@ -170,7 +173,7 @@ class MaterializeInput(Fixer):
             )
         # Named like a link set aside (YTM303 reports it), but never the same name as the link
         # this fallback once replaced, kept beside it.
-        aside = link.sibling(fx.backup_name(link.name) + "_offline_fallback")
+        aside = link.sibling(fx.backup_name(link.name, "_offline_fallback"))
         actions.append(Action("rename", link, dest=aside))
         actions.append(Action("symlink", link, target=standin.target))
         title = f"{link}: the share is back; link to {standin.target} again"

@@ -53,6 +53,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("clear-stale-lock", "ytm_doctor.fixers.clear_stale_lock"),
     ("store", "ytm_doctor.fixers.store"),
     ("flush-outbox", "ytm_doctor.fixers.flush_outbox"),
+    ("remove-abandoned-temps", "ytm_doctor.fixers.remove_abandoned_temps"),
     # json before terminal: the terminal summary names the file the report was saved to.
     ("json", "ytm_doctor.reports.json_report"),
     # html after json: its saved copy takes the name json gave the saved report.

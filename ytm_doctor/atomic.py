@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from ytm_doctor.anchor import Anchor, parent_of
+from ytm_doctor.temps import temp_name
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, mode: int = 0o644) -> None:
@@ -31,7 +31,7 @@ def write_at(
     `replace` nothing there is replaced (FileExistsError)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    tmp = f".{name}.{os.urandom(6).hex()}.tmp"
+    tmp = temp_name(name)
     fd = anchor.open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -54,7 +54,8 @@ def atomic_writer(
     same directory, fsync, rename, fsync of the directory) when the block ends without an
     error, and vanishes otherwise."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = os.fspath(target.parent / temp_name(target.name))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
         with os.fdopen(
             fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})

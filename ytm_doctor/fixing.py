@@ -7,7 +7,6 @@ engine is ytm_doctor.fix; this module only reads options and prints.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,7 @@ from ytm_doctor.fix.plan import Plan
 from ytm_doctor.fix.planning import Planned, Selection, build_plan
 from ytm_doctor.fix.run import RunOutcome, check_plan, override_from, run_plan
 from ytm_doctor.fix.undo import plan_undo, run_undo
+from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.session import scan
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def print_outcome(config: Config, outcome: RunOutcome) -> None:
             "journal": os.fspath(outcome.journal),
             "results": [result_json(r) for r in outcome.results],
         }
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(dumps_json(data, indent=2))
         return
     print_results(outcome.results)
     print(f"\nrun {outcome.run_id}: {results_line(outcome.results)}")
@@ -114,7 +114,7 @@ def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
             "without_fixer": planned.without_fixer,
             "info_unselected": planned.info_unselected,
         }
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(dumps_json(data, indent=2))
         return ExitCode.OK
     print_plan(
         planned.plan, registry, planned.without_fixer, info_unselected=planned.info_unselected
@@ -137,7 +137,7 @@ def apply_command(config: Config, plan_file: str, argv: list[str]) -> int:
     results = check_plan(ctx, plan.fixes, registry, override_from(config))
     if config.getoption("json"):
         data = {"dry_run": True, "results": [result_json(r) for r in results]}
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(dumps_json(data, indent=2))
         return ExitCode.OK
     print(
         f"plan {plan_file} made {plan.to_json()['created']} on {plan.host or '?'}: "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from typing import Any
 
 # What went wrong, as `JsonInputError.kind`.
@@ -149,3 +150,15 @@ def _open_error(exc: OSError, source: str, what: str, follow_symlinks: bool) -> 
     else:
         detail = exc.strerror or type(exc).__name__
     return JsonInputError(UNREADABLE, what, source, f"cannot be read: {detail}", detail)
+
+
+_LONE_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def dumps_json(data: Any, *, indent: int | None = None) -> str:
+    """JSON text for a record the tool reads back (a plan, a journal line, a manifest, a
+    marker): names that are not UTF-8 (bytes kept as lone surrogates by os.fsdecode) are written
+    as `\\udcNN` escapes, which json.loads turns back into the same name. The text stays valid
+    UTF-8, and other non-ASCII (Japanese names) stays readable."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -16,12 +16,11 @@ marker is stale and ignored: nothing has to remember to remove it.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 
 from ytm_doctor.fix.plan import Action, PathRef
-from ytm_doctor.jsonio import JsonInputError, read_json_object
+from ytm_doctor.jsonio import JsonInputError, dumps_json, read_json_object
 
 STANDIN_DIR = "stand_ins"  # under the report dir
 MARKER_MAX_BYTES = 64 * 1024
@@ -55,7 +54,7 @@ def marker_action(workspace_root: str, report_dir: str, standin: StandIn) -> Act
     folder = os.path.relpath(os.path.join(report_dir, STANDIN_DIR), workspace_root)
     ref = PathRef("workspace", f"{folder.replace(os.sep, '/')}/{marker_name(standin)}")
     record = {k: v for k, v in standin.__dict__.items() if v is not None}
-    data = (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    data = (dumps_json(record, indent=1) + "\n").encode("utf-8")
     return Action("record", ref, data=data, note=f"{standin.kind} {standin.rel} is a stand-in")
 
 

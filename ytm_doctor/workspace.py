@@ -43,6 +43,7 @@ INPUT_DIR = "video/input"  # what an episode's video is made from (links into th
 # The thumbnails pipeline's list of projects and their variants (YTM801; the thumbnails kind).
 PROJECTS_JSON = "thumbnails/projects.json"
 MAX_PROJECTS_BYTES = 16 << 20
+PLANNING_CSV_MAX_BYTES = 32 << 20  # a channel sheet is a few hundred rows
 # The seeds' name for a link renamed aside by a fallback or a fix: <name><BACKUP_MARK><stamp>.
 BACKUP_MARK = ".symlink_shared_backup_"
 DRAFT_LINK = "capcut_draft"  # video/runs/<run_id>/capcut_draft -> the CapCut draft
@@ -104,6 +105,9 @@ class Episode:
     video_run_id: str | None  # metadata.video_run_id of status.json
     script_dir: Path | None  # <ws>/scripts/<CH>/<NNN> when it is a directory
     in_planning: bool  # has a row in the planning CSV
+    # Its channel's planning CSV could not be used (unreadable, empty, a directory): its stage
+    # is unknown. Safety guards still treat it as unposted; checks do not call it Hot.
+    planning_unknown: bool = False
 
     @property
     def id(self) -> str:
@@ -111,7 +115,8 @@ class Episode:
 
     @property
     def unposted(self) -> bool:
-        return self.stage != Stage.PUBLISHED
+        """Known to be unposted (Hot or Freeze): what the draft checks judge."""
+        return self.stage != Stage.PUBLISHED and not self.planning_unknown
 
 
 @dataclass
@@ -187,8 +192,13 @@ def load_workspace(paths: Paths, policy: PlanningPolicy) -> Workspace:
     planning_root, source, csv_files = _find_planning(Path(paths.planning_root), root / "planning")
 
     statuses: dict[tuple[str, str], str | None] = {}
+    unknown: set[str] = set()  # channels whose CSV could not be used
     for channel, csv_path in csv_files:
-        for video, status in _read_planning_csv(csv_path, policy, problems).items():
+        before = len(problems)
+        rows = _read_planning_csv(csv_path, policy, problems)
+        if not rows and len(problems) > before:
+            unknown.add(channel)
+        for video, status in rows.items():
             statuses[(channel, video)] = status
 
     script_dirs = _scan_script_dirs(root / "scripts", problems)
@@ -210,6 +220,7 @@ def load_workspace(paths: Paths, policy: PlanningPolicy) -> Workspace:
             video_run_id=run_id,
             script_dir=script_dir,
             in_planning=in_planning,
+            planning_unknown=channel in unknown and not lock,
         )
         episodes[ep.id] = ep
 
@@ -241,17 +252,12 @@ def _find_planning(sot: Path, cache: Path) -> tuple[Path, str, list[tuple[str, P
         files = []
         for entry in entries:
             match = PLANNING_CSV_RE.fullmatch(entry.name)
-            if match and _is_file(entry):
+            if match:
+                # A CSV that is not a file (a directory) is listed so that reading it fails
+                # and says so, instead of its channel's episodes silently counting as Hot.
                 files.append((match.group(1), Path(entry.path)))
         return planning_root, source, sorted(files)
     return sot, "none", []
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -267,7 +273,14 @@ def _read_planning_csv(
     """video -> raw status cell (None without a status column). Non-numeric video cells are
     notes or blank lines in the sheet, so they are skipped without a problem."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with open(path, "rb") as fh:
+            raw = fh.read(PLANNING_CSV_MAX_BYTES + 1)
+        if len(raw) > PLANNING_CSV_MAX_BYTES:
+            problems.append(
+                InputProblem(path, f"planning CSV is over {PLANNING_CSV_MAX_BYTES >> 20} MiB")
+            )
+            return {}
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
         problems.append(InputProblem(path, f"cannot read planning CSV: {exc.strerror or exc}"))
         return {}
@@ -281,7 +294,8 @@ def _read_planning_csv(
     except csv.Error as exc:
         problems.append(InputProblem(path, f"planning CSV cannot be parsed: {exc}"))
         return {}
-    if not rows:
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        problems.append(InputProblem(path, "planning CSV is empty: its episodes' stage is unknown"))
         return {}
 
     header = [cell.strip() for cell in rows[0]]

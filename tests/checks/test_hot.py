@@ -520,3 +520,40 @@ def test_json_report_carries_episode_and_details(factory: Factory, cli) -> None:
     assert by_rule["YTM402"]["episode"] == "CH02-013"
     assert by_rule["YTM402"]["name"] == "run-dir-symlink-broken"
     assert by_rule["YTM404"]["episode"] == "CH02-014"
+
+
+@pytest.mark.parametrize("kind", ["empty", "directory", "huge"])
+def test_an_unusable_planning_csv_is_said_and_its_episodes_are_not_called_hot(world, cli, kind):
+    """An empty CSV, a directory named like one or a 40 MB one: one input error naming it, and
+    its channel's episodes are not Hot by default (no false YTM401/YTM404 for them)."""
+    csv = world.ws / "planning/channels/CH05.csv"
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "empty":
+        csv.write_bytes(b"")
+    elif kind == "directory":
+        csv.mkdir()
+    else:
+        csv.write_bytes(b"x" * (40 << 20))
+    (world.ws / "scripts/CH05/001").mkdir(parents=True)
+    (world.ws / "video/runs").mkdir(parents=True, exist_ok=True)
+    result = cli("--select", "YTM401,YTM404", "--json", "--no-save")
+    assert result.code in (0, 1, 5), result.err
+    report = result.json()
+    assert [f for f in report["findings"] if f.get("channel") == "CH05"] == []
+    [error] = [e for e in report["errors"] if e.get("kind") == "input"]
+    assert error["path"].endswith("CH05.csv")
+    assert "planning CSV" in error["message"]
+
+
+def test_an_unreadable_capcut_draft_info_is_a_finding_not_silence(tmp_path, cli):
+    """A good local link beside an info file that is not JSON: YTM402 says so (the fixer
+    rewrites the info file from the link), instead of taking it as saying nothing."""
+    from ytm_doctor.demo import build_demo
+
+    info = build_demo(tmp_path / "demo")
+    run = tmp_path / "demo/workspaces/video/runs/CH01-004__20260108T120000Z"
+    (run / "capcut_draft_info.json").write_text("{bad", encoding="utf-8")
+    result = cli("--config", str(info.config), "--select", "YTM402", "--json", "--no-save")
+    assert result.code in (0, 1), result.err
+    [finding] = [f for f in result.json()["findings"] if f["episode"] == "CH01-004"]
+    assert "capcut_draft_info.json" in finding["message"] and "JSON" in finding["message"]

@@ -1,16 +1,21 @@
-"""Planted for the store checks: YTM701 outbox-pending, YTM702 store-integrity and YTM705
-l1-not-stored. Manifests are written with the store's own manifest module, so they are exactly
+"""Planted for the store checks: YTM701 outbox-pending, YTM702 store-integrity, YTM705
+l1-not-stored and YTM707 abandoned-temp-file. Manifests are written with the store's own manifest module, so they are exactly
 what `ytm-doctor store` leaves."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from ytm_doctor.demo.files import write_bytes
 from ytm_doctor.demo.world import NAMESPACE, DemoBuild, Family, episode
 from ytm_doctor.store import manifest
+from ytm_doctor.temps import TEMP_MARK, host_tag
+
+DEAD_PID = 99_999_999  # above every system's pid limit: never a live process
 
 
 def plant_ytm701(demo: DemoBuild) -> None:
@@ -80,6 +85,19 @@ def plant_ytm702_705(demo: DemoBuild) -> None:
     )
 
 
+def plant_ytm707(demo: DemoBuild) -> None:
+    """abandoned-temp-file: a store copy of CH02-012's final audio killed when the share
+    dropped two days ago left its partial copy (and 1.5 MB of the share) behind."""
+    folder = demo.share / "uploads" / NAMESPACE / "audio_final" / "CH02" / "012"
+    name = f".CH02-012.wav{TEMP_MARK}{host_tag()}-{DEAD_PID}-5c0ffe"
+    write_bytes(folder / name, b"RIFF" + bytes(1_500_000))
+    two_days_ago = (demo.built_at - timedelta(days=2)).timestamp()
+    os.utime(folder / name, (two_days_ago, two_days_ago))
+    demo.instances["YTM707"] = (
+        f"share/uploads/{NAMESPACE}/audio_final/CH02/012/: a killed copy's temp file"
+    )
+
+
 def _store_copy(src: Path, src_rel: str, base: Path, stored: str) -> dict:
     """Copy `src` to `base/stored` as `ytm-doctor store` would and return its manifest entry."""
     copy = base / stored
@@ -102,6 +120,6 @@ def _store_copy(src: Path, src_rel: str, base: Path, stored: str) -> dict:
 
 FAMILY = Family(
     plugin="store_checks",
-    codes=("YTM701", "YTM702", "YTM705"),
-    plants=(plant_ytm701, plant_ytm702_705),
+    codes=("YTM701", "YTM702", "YTM705", "YTM707"),
+    plants=(plant_ytm701, plant_ytm702_705, plant_ytm707),
 )

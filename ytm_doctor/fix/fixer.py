@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.fix.plan import Fix, PathRef, Unfixable
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.model import Finding
+from ytm_doctor.names import fit_name
 
 if TYPE_CHECKING:
     from ytm_doctor.context import Context
@@ -41,9 +42,10 @@ class FixContext:
     def option(self, name: str) -> Any:
         return getattr(self.options, name, None) if self.options is not None else None
 
-    def backup_name(self, name: str) -> str:
-        """`<name>.symlink_shared_backup_<stamp>`: what the seeds call a link renamed aside."""
-        return f"{name}.symlink_shared_backup_{self.stamp}"
+    def backup_name(self, name: str, extra: str = "") -> str:
+        """`<name>.symlink_shared_backup_<stamp>[extra]`: what the seeds call a link renamed
+        aside; a name too long for that is shortened with a hash (names.fit_name)."""
+        return fit_name(name, f".symlink_shared_backup_{self.stamp}{extra}")
 
     def unfixable(self, finding: Finding, reason: str) -> Unfixable:
         return Unfixable(

@@ -7,7 +7,6 @@ a record `ytm-doctor undo` can use. audit.jsonl: one line per --run and per brea
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 from ytm_doctor.clock import file_stamp, now_iso_micros, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
-from ytm_doctor.jsonio import JsonInputError, loads_json_object
+from ytm_doctor.jsonio import JsonInputError, dumps_json, loads_json_object
 
 JOURNAL_PREFIX = "journal__"
 AUDIT_NAME = "audit.jsonl"
@@ -28,7 +27,7 @@ def new_run_id() -> str:
 
 
 def _append_line(path: Path, record: dict[str, Any]) -> None:
-    line = json.dumps(record, ensure_ascii=False) + "\n"
+    line = dumps_json(record) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line.encode("utf-8", "surrogateescape"))

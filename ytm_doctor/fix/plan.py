@@ -9,7 +9,6 @@ cannot name a place outside them.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.clock import ISO_SECONDS, file_stamp, iso_seconds
 from ytm_doctor.errors import UsageError
-from ytm_doctor.jsonio import JsonInputError, loads_json, read_json
+from ytm_doctor.jsonio import JsonInputError, dumps_json, loads_json, read_json
 
 if TYPE_CHECKING:
     from ytm_doctor.fix.operation import OperationRegistry
@@ -227,7 +226,7 @@ class Plan:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
+        return dumps_json(self.to_json(), indent=2) + "\n"
 
     @classmethod
     def loads(cls, text: str | bytes, source: str, registry: OperationRegistry) -> Plan:

@@ -24,6 +24,7 @@ from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.fixer import FixContext
 from ytm_doctor.fix.operation import operations_for
 from ytm_doctor.fix.run import RunOutcome, run_plan
+from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.lock import Lock, LockBusy
 from ytm_doctor.mirror.engine import (
     LOCK_NAME,
@@ -131,7 +132,7 @@ def _print_run(run: RunOutcome, outcome: MirrorOutcome | None, paths, as_json: b
             ],
             "log": outcome.record if outcome else None,
         }
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(dumps_json(data, indent=2))
         return
     for r in results[:-1] if outcome else results:
         print(f"{r.status:<8} {r.fix.title}")
@@ -192,7 +193,7 @@ def _dry_run(
         data["would_apply_first"] = [
             {"title": f.title, "actions": [registry.describe(a) for a in f.actions]} for f in fixes
         ]
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(dumps_json(data, indent=2))
     else:
         for fix in fixes:
             print(f"would  {fix.title}")

@@ -34,7 +34,6 @@ command is ytm_doctor/mirror/command.py; the fixer of YTM703 is fixers/mirror.py
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import sys
@@ -47,6 +46,7 @@ from ytm_doctor.atomic import create_atomic
 from ytm_doctor.clock import file_stamp, iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
+from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.lock import Lock, lock_path, takeover_record
 from ytm_doctor.mirror.filters import InputPlan, Pass, plan_input, plan_passes
 from ytm_doctor.mirror.links import LinkPlan, Portable, plan_links, walk_skips, write_links
@@ -227,7 +227,7 @@ def write_log(paths: Paths, record: dict[str, Any], started: datetime) -> Path |
     over an earlier run's (a second run in the same second gets `_2`)."""
     folder = paths.workspace_root / LOG_DIR
     stamp = file_stamp(started)
-    data = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    data = dumps_json(record, indent=2) + "\n"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for n in range(1, 100):

@@ -35,6 +35,7 @@ from ytm_doctor.fix.plan import Fix, Plan, Unfixable
 from ytm_doctor.fix.planning import new_plan, with_preconditions
 from ytm_doctor.fix.run import check_plan, override_from
 from ytm_doctor.fixing import execute
+from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.store.layout import (
     Artifact,
     StorePlanner,
@@ -295,7 +296,7 @@ def _reject(options: argparse.Namespace, what: str, names: tuple[str, ...]) -> N
 
 def _say(options: argparse.Namespace, data: dict[str, Any], line: str) -> None:
     if getattr(options, "json", False):
-        print(json.dumps(data, ensure_ascii=False))
+        print(dumps_json(data))
     else:
         print(line)
 

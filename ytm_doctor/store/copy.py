@@ -22,18 +22,16 @@ import contextlib
 import errno
 import hashlib
 import os
-import socket
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
-
+from ytm_doctor import temps
 from ytm_doctor.anchor import Anchor, parent_of
 from ytm_doctor.hashing import CHUNK, NOFOLLOW, CopyError, FileSig, read_into
+from ytm_doctor.temps import TEMP_MARK, host_tag, is_temp_name, temp_name  # noqa: F401 (re-exported)
 
-TEMP_MARK = ".ytm-tmp-"
 _FADV_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None) if hasattr(os, "posix_fadvise") else None
 
 
@@ -45,41 +43,12 @@ class Copied:
     source: FileSig  # of the source while it was read
 
 
-def host_tag() -> str:
-    return socket.gethostname().replace(os.sep, "_") or "host"
-
-
-def temp_name(name: str) -> str:
-    tag = f"{host_tag()}-{os.getpid()}-{os.urandom(3).hex()}"
-    return f".{name}{TEMP_MARK}{tag}"
-
-
-def is_temp_name(name: str) -> bool:
-    return name.startswith(".") and TEMP_MARK in name
-
-
 def stale_temps(into: Anchor, name: str) -> list[str]:
     """Temp files of `name` in `into` left by processes of this host that are gone."""
-    prefix = f".{name}{TEMP_MARK}{host_tag()}-"
-    found = []
     try:
-        names = into.names()
+        return temps.stale_temps(into.names(), name)
     except OSError:
         return []
-    for entry in names:
-        if not entry.startswith(prefix):
-            continue
-        pid_text = entry[len(prefix) :].split("-", 1)[0]
-        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
-            found.append(entry)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.pid_exists(pid)
-    except (OSError, psutil.Error):
-        return True  # cannot tell: keep its temp file
 
 
 def _write_all(fd: int, data: memoryview) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ytm_doctor.jsonio import JsonInputError, loads_json, read_json
+from ytm_doctor.jsonio import JsonInputError, dumps_json, loads_json, read_json
 
 SCHEMA = "ytm.shared_store_manifest.v1"
 MANIFESTS_DIR = "manifests"
@@ -129,7 +129,7 @@ def template(
 
 
 def dumps(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (dumps_json(data, indent=2) + "\n").encode("utf-8")
 
 
 def parse(rel: str, raw: bytes) -> Manifest:

@@ -1,11 +1,12 @@
 """The filesystem operations every fixer plans with: mkdir, write, replace, rename, symlink,
-copy, and record (the tool's own small records). One module each; registered as the built-in
-plugin `fs_ops`."""
+copy, record (the tool's own small records) and discard_temp (abandoned temp files). One module
+each; registered as the built-in plugin `fs_ops`."""
 
 from __future__ import annotations
 
 from ytm_doctor.fix.operation import Operation
 from ytm_doctor.fix.ops.copy import Copy
+from ytm_doctor.fix.ops.discard_temp import DiscardTemp
 from ytm_doctor.fix.ops.mkdir import Mkdir
 from ytm_doctor.fix.ops.record import Record
 from ytm_doctor.fix.ops.rename import Rename
@@ -17,4 +18,4 @@ from ytm_doctor.plugins.hookspec import hookimpl
 
 @hookimpl
 def ytm_doctor_collect_operations() -> list[Operation]:
-    return [Mkdir(), Write(), Replace(), Rename(), Symlink(), Copy(), Record()]
+    return [Mkdir(), Write(), Replace(), Rename(), Symlink(), Copy(), Record(), DiscardTemp()]

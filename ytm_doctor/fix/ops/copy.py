@@ -19,6 +19,7 @@ from ytm_doctor.fix.ops.treecopy import copy_into
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import sha256_file
+from ytm_doctor.temps import temp_name
 
 
 class Copy(Operation):
@@ -116,7 +117,7 @@ def copy_atomic(source: str, into: Anchor, name: str) -> list[list[Any]]:
     temp removed, otherwise)."""
     if into.lexists(name):
         raise FileExistsError(into.join(name))
-    tmp = f".{name}.ytm-tmp-{os.getpid()}"
+    tmp = temp_name(name)
     try:
         manifest = copy_into(source, into, tmp)
         into.verify()
