@@ -1,6 +1,6 @@
 """Planted for the store checks: YTM701 outbox-pending, YTM702 store-integrity, YTM705
-l1-not-stored and YTM707 abandoned-temp-file. Manifests are written with the store's own manifest module, so they are exactly
-what `ytm-doctor store` leaves."""
+l1-not-stored and YTM707 abandoned-temp-file. Manifests are written with the store's own
+manifest module, so they are exactly what `ytm-doctor store` leaves."""
 
 from __future__ import annotations
 
