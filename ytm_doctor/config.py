@@ -20,6 +20,7 @@ import yaml
 
 from ytm_doctor import ssot_files
 from ytm_doctor.errors import ConfigError
+from ytm_doctor.redact import mask_secret, redact_text, redact_url, secret_parts
 
 CONFIG_ENV = "YTM_DOCTOR_CONFIG"
 DEFAULT_CONFIG_NAME = "ytm-doctor.yaml"
@@ -132,6 +133,29 @@ class Config:
 
         return Paths.from_config(self)
 
+    def secret_keys(self) -> set[str]:
+        return {key for key, spec in KEYS.items() if spec.secret}
+
+    def secret_flags(self) -> set[str]:
+        """The options that set a secret directly (none today; one added later is covered)."""
+        return {
+            "--" + spec.flag.replace("_", "-")
+            for spec in KEYS.values()
+            if spec.secret and spec.flag
+        }
+
+    def secret_values(self) -> list[str]:
+        """Every secret string of this configuration (values, URL passwords), longest first."""
+        found: set[str] = set()
+        for key in self.secret_keys():
+            if self.settings[key].value:
+                found.update(secret_parts(self.settings[key].value))
+        return sorted(found, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """`text` as it may be printed or recorded: secrets and URL passwords masked."""
+        return redact_text(text, self.secret_values())
+
     def validate(self) -> None:
         """Raise ConfigError for a required key that is unset or a workspace that is unusable."""
         for key, spec in KEYS.items():
@@ -187,25 +211,22 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def convert(key: str, value: Any, where: str, base: Path) -> Any:
     """Check and normalise one value of KEYS' type; relative paths are taken from `base`."""
     kind = KEYS[key].type
+    # A secret's value is never repeated in an error (stderr may be a shared log).
+    shown = mask_secret(value) or "(empty)" if KEYS[key].secret else redact_url(_show(value))
     if value is None:
         return None
     if kind == "path":
         if not isinstance(value, (str, os.PathLike)) or not str(value):
-            raise ConfigError(f"{where}: {key} must be a path, got {_show(value)}")
+            raise ConfigError(f"{where}: {key} must be a path, got {shown}")
         return _abspath(value, base)
     if kind == "paths":
         items = _as_list(key, value, where)
         return [_abspath(v, base) for v in items]
     if kind == "url":
-        text = value if isinstance(value, str) else ""
-        parts = urllib.parse.urlsplit(text.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            shown = f"{parts.scheme}://{parts.netloc}/..." if parts.netloc else _show(value)
-            raise ConfigError(f"{where}: {key} must be an http(s) URL, got {shown}")
-        return text.strip()
+        return _url(key, value, where, shown)
     if kind == "str":
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: {key} must be a string, got {_show(value)}")
+            raise ConfigError(f"{where}: {key} must be a string, got {shown}")
         return value
     if kind == "strs":
         return [str(v) for v in _as_list(key, value, where)]
@@ -216,27 +237,45 @@ def convert(key: str, value: Any, where: str, base: Path) -> Any:
             return bool(value)
         if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
             return value.strip().lower() in TRUE_WORDS
-        raise ConfigError(f"{where}: {key} must be true or false, got {_show(value)}")
+        raise ConfigError(f"{where}: {key} must be true or false, got {shown}")
     if kind in ("int", "number"):
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}")
-        if kind == "int" and isinstance(value, float) and not value.is_integer():
-            raise ConfigError(f"{where}: {key} must be a whole number, got {_show(value)}")
-        try:
-            number = int(value) if kind == "int" else float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}") from None
-        if number < 0:
-            raise ConfigError(f"{where}: {key} must not be negative, got {_show(value)}")
-        return number
+        return _number(key, value, where, shown)
     raise AssertionError(f"unknown key type {kind}")
+
+
+def _url(key: str, value: Any, where: str, shown: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{where}: {key} must be an http(s) URL, got {shown}")
+    return text
+
+
+def _number(key: str, value: Any, where: str, shown: str) -> int | float:
+    kind = KEYS[key].type
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be a number, got {shown}")
+    if kind == "int" and isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"{where}: {key} must be a whole number, got {shown}")
+    try:
+        number = int(value) if kind == "int" else float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {key} must be a number, got {shown}") from None
+    if number < 0:
+        raise ConfigError(f"{where}: {key} must not be negative, got {shown}")
+    return number
 
 
 def _as_list(key: str, value: Any, where: str) -> list[Any]:
     if isinstance(value, str):
         return [v for v in value.split(os.pathsep) if v]
     if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list, got {_show(value)}")
+        raise ConfigError(f"{where}: {key} must be a list, got {redact_url(_show(value))}")
     return value
 
 
@@ -300,7 +339,9 @@ def parse_set_option(item: str) -> tuple[str, Any]:
     if not sep or key not in KEYS:
         hint = difflib.get_close_matches(key, KEYS, n=1)
         suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-        raise ConfigError(f"--set {item}: expected KEY=VALUE with a known key{suggestion}")
+        # The key only: the value may be a secret given under a mistyped key.
+        shown = f"{key}=..." if sep else key
+        raise ConfigError(f"--set {shown}: expected KEY=VALUE with a known key{suggestion}")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
