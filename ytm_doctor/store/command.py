@@ -36,6 +36,7 @@ from ytm_doctor.fix.planning import new_plan, with_preconditions
 from ytm_doctor.fix.run import check_plan, override_from
 from ytm_doctor.fixing import execute
 from ytm_doctor.jsonio import dumps_json
+from ytm_doctor.model import printable
 from ytm_doctor.store.layout import (
     Artifact,
     StorePlanner,
@@ -185,9 +186,9 @@ def _finish(
     if not config.getoption("run"):
         return _dry_run(config, ctx, plan, header, notes, target, as_json)
     if not as_json:
-        print(header)
+        print(printable(header))
         for note in notes:
-            print(f"  skipped: {note}")
+            print(printable(f"  skipped: {note}"))
         print_plan(plan, operations_for(config))
     if not plan.fixes:
         if not as_json:
@@ -241,14 +242,14 @@ def _dry_run(config, ctx, plan, header, notes, target: Target, as_json: bool) ->
             )
         )
         return ExitCode.OK
-    print(header)
+    print(printable(header))
     for note in notes:
-        print(f"  skipped: {note}")
+        print(printable(f"  skipped: {note}"))
     print()
     print_plan(plan, registry)
     for result in checks:
         for reason in result.reasons:
-            print(f"[{result.index}] would be refused: {reason}")
+            print(printable(f"[{result.index}] would be refused: {reason}"))
     if plan.fixes:
         print("dry-run: nothing was changed. Add --run to apply this plan.")
     else:
@@ -298,7 +299,7 @@ def _say(options: argparse.Namespace, data: dict[str, Any], line: str) -> None:
     if getattr(options, "json", False):
         print(dumps_json(data))
     else:
-        print(line)
+        print(printable(line))  # names from disk: escaped, never obeyed by the terminal
 
 
 def _lock(config: Config, argv: list[str]):
