@@ -148,9 +148,13 @@ class StoreIntegrity(Check):
         return findings
 
     def _bad_manifest(self, ctx, m: Manifest) -> Finding:
+        # One warning per manifest, not a violation: nothing stored is known to be damaged,
+        # only this record cannot be read (often a file of another tool in manifests/).
         rel = f"uploads/{ctx.paths.namespace}/{m.rel}"
         return STORE_INTEGRITY.finding(
-            f"store manifest {m.rel} {m.problem}: what it records cannot be verified",
+            f"store manifest {m.rel} cannot be read ({m.problem}): what it records cannot be "
+            "verified",
+            severity=Severity.WARNING,
             root="share",
             path=rel,
             abs_path=os.path.join(ctx.paths.share_root, *rel.split("/")),
@@ -204,11 +208,16 @@ def _verify(path: str, e: StoredEntry, full: bool) -> tuple[str | None, dict[str
     if not stat.S_ISREG(st.st_mode):
         return "not-a-file", {}
     actual: dict[str, Any] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    if e.size is None or e.sha256 is None:
+    # An old script's manifest may record the size or the hash alone: each is checked.
+    if (e.size is None and e.sha256 is None) or (
+        not e.legacy and (e.size is None or e.sha256 is None)
+    ):
         return "unrecorded", actual
-    if st.st_size != e.size:
+    if e.size is not None and st.st_size != e.size:
         return "size", actual
-    if full or st.st_mtime_ns != e.mtime_ns:
+    if e.sha256 is None:
+        return None, actual
+    if full or _modified_since(e, st.st_mtime_ns):
         try:
             actual["sha256"], _ = sha256_of(path)
         except OSError as exc:
@@ -216,6 +225,14 @@ def _verify(path: str, e: StoredEntry, full: bool) -> tuple[str | None, dict[str
         if actual["sha256"] != e.sha256:
             return "sha256", actual
     return None, actual
+
+
+def _modified_since(e: StoredEntry, mtime_ns: int) -> bool:
+    """Whether the stored copy may differ from what the manifest verified: its mtime moved
+    since, or (old manifests, which recorded no mtime) it is newer than the manifest itself."""
+    if e.mtime_ns is not None:
+        return mtime_ns != e.mtime_ns
+    return e.not_after_ns is None or mtime_ns > e.not_after_ns
 
 
 def _source_problem(ctx, source: dict[str, Any], e: StoredEntry) -> str | None:
