@@ -21,6 +21,7 @@ from ytm_doctor.hashing import sha256_of
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.store.layout import (
+    Artifact,
     episode_artifacts,
     selected_thumbnails,
     shared_base_problem,
@@ -281,7 +282,11 @@ class L1NotStored(Check):
                 projects=projects,
                 target=target,
             )
-            missing = [a for a in found.artifacts if a.dest not in stored and a.dest not in pending]
+            missing = [
+                a
+                for a in found.artifacts
+                if a.dest not in stored and a.dest not in pending and not _same_bytes(ctx, a)
+            ]
             if missing:
                 findings.append(self._finding(ctx, ep, missing))
         return findings
@@ -306,6 +311,21 @@ class L1NotStored(Check):
                 + " --run",
             ).to_details(),
         )
+
+
+def _same_bytes(ctx, art: Artifact) -> bool:
+    """The artifact's destination already holds its bytes (the old scripts stored it and
+    their manifest is gone, or was never written): stored, only unrecorded. The store fixer
+    then writes just the manifest. Hashed only when the sizes agree."""
+    dest = os.path.join(ctx.paths.shared_base, *art.dest.split("/"))
+    src = os.path.join(ctx.paths.named_roots()[art.src.root], *art.src.rel.split("/"))
+    try:
+        dest_st, src_st = os.lstat(dest), os.lstat(src)
+        if not (stat.S_ISREG(dest_st.st_mode) and dest_st.st_size == src_st.st_size):
+            return False
+        return sha256_of(dest)[0] == sha256_of(src)[0]
+    except OSError:
+        return False
 
 
 # --- YTM707 -----------------------------------------------------------------------------------

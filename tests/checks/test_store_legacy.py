@@ -181,3 +181,41 @@ def test_an_unreadable_manifest_is_exactly_one_warning(factory, text):
     assert "cannot be read" in finding["message"]
     result = factory.cli("--select", "YTM702", "--no-save", "-q")
     assert result.code == 0, result.out + result.err  # a warning does not fail the scan
+
+
+# -- a hash-identical destination without a manifest -------------------------------------------
+
+
+def test_a_hash_identical_destination_counts_as_stored_and_store_writes_only_manifests(factory):
+    for local, stored in (
+        (WAV, STORED_WAV),
+        (SRT, STORED_SRT),
+        (SCRIPT, "scripts/CH01/002/assembled_human.md"),
+    ):
+        factory.write(f"{SHARED}/{stored}", (factory.root / local).read_bytes())
+    before = {p: os.stat(p) for p in factory.base.rglob("*") if p.is_file()}
+    assert unstored(factory.scan("YTM705")) == []
+
+    plan = factory.cli("store", "episode", "--channel", "CH01", "--video", "002", "--json")
+    assert plan.code == 0, plan.out + plan.err
+    ops = [a["op"] for fix in plan.json()["plan"]["fixes"] for a in fix["actions"]]
+    assert ops == ["store_manifest", "store_manifest"]  # scripts and audio_final: no copy
+
+    run = factory.cli("store", "episode", "--channel", "CH01", "--video", "002", "--run")
+    assert run.code == 0, run.out + run.err
+    for path, st in before.items():  # the very same files, never rewritten
+        now = os.stat(path)
+        assert (now.st_ino, now.st_mtime_ns) == (st.st_ino, st.st_mtime_ns), path
+    [audio] = [
+        json.loads(p.read_text()) for p in (factory.base / "manifests/audio_final").glob("*.json")
+    ]
+    assert {e["path"]: e["sha256"] for e in audio["entries"]} == {
+        STORED_WAV: sha((factory.root / WAV).read_bytes()),
+        STORED_SRT: sha((factory.root / SRT).read_bytes()),
+    }
+    assert factory.scan("YTM702,YTM705", "--set", "store.full_verify=true") == []
+
+
+def test_a_destination_with_other_bytes_is_not_stored(factory):
+    factory.write(f"{SHARED}/{STORED_WAV}", b"RIFF" + os.urandom(80_000))
+    assert STORED_WAV in unstored(factory.scan("YTM705"))
