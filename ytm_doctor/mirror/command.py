@@ -58,7 +58,7 @@ def _preparations(ctx: Context, *, ensure: bool, bootstrap: bool) -> list[Fix]:
     fixes: list[Fix] = []
     fx = FixContext(ctx=ctx, stamp=file_stamp(utc_now()))
     if ensure:
-        fix = ensure_dirs_fix(fx)
+        fix = ensure_dirs_fix(fx, store_base=True)
         fixes += [fix] if fix else []
     found = sentinel_problem(ctx.paths) if bootstrap else None
     if found is not None:
