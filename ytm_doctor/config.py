@@ -66,7 +66,9 @@ KEYS: dict[str, KeySpec] = {
     ),
     "vault.required_dirs": KeySpec("strs", "dirs required on the share, relative to its root"),
     "disk.warn_free_gib": KeySpec("number", "warn below this many GiB free"),
-    "disk.stop_free_gib": KeySpec("number", "violation below this many GiB free"),
+    "disk.stop_free_gib": KeySpec(
+        "number", "violation below this many GiB free; nothing writes to a volume below it"
+    ),
     "mirror.rsync_bin": KeySpec("str", "rsync binary", "YTM_RSYNC_BIN"),
     "mirror.nice": KeySpec("int", "nice level of rsync", "YTM_MIRROR_NICE"),
     "mirror.timeout_sec": KeySpec("int", "rsync --timeout", "YTM_RSYNC_TIMEOUT_SEC"),
@@ -91,6 +93,9 @@ KEYS: dict[str, KeySpec] = {
     "store.never_store": KeySpec("strs", "L2/L3 workspace paths store refuses (glob patterns)"),
     "store.delete_allowed": KeySpec(
         "strs", "workspace paths --move/--symlink-back may remove locally (glob patterns)"
+    ),
+    "reclaim.exports_retention_hours": KeySpec(
+        "number", "hours a posted episode's CapCut export stays local before reclaim releases it"
     ),
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(

@@ -28,6 +28,7 @@ COMMANDS = (
     "schedule",
     "mirror",
     "store",
+    "reclaim",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 
