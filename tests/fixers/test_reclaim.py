@@ -216,16 +216,18 @@ def test_a_release_against_an_outbox_copy_is_refused(posted):
 
 
 def above_free(factory) -> str:
-    """--set disk.stop_free_gib=<more than this volume has free>."""
+    """--set disk.stop_free_gib=<more than this volume has free>. The warning line goes up with
+    it in the config file (a warning line below the stop line is a configuration error)."""
     free = shutil.disk_usage(factory.root).free / GIB
+    factory.world.configure(disk={"warn_free_gib": round(free + 60), "stop_free_gib": 0})
     return f"disk.stop_free_gib={free + 50:.0f}"
 
 
 def test_below_stop_a_store_into_the_outbox_is_refused_but_reclaim_runs(posted):
     posted.write("ws/audio/final/CH02/012/CH02-012.txt", "notes")
     posted.stub_share()
-    before = posted.user_tree()
     stop = above_free(posted)
+    before = posted.user_tree()
     result = posted.cli(
         "store", "--src", "ws/audio/final/CH02/012/CH02-012.txt", "--run", "--set", stop
     )
@@ -250,8 +252,8 @@ def test_below_stop_a_store_into_the_outbox_is_refused_but_reclaim_runs(posted):
 def test_below_stop_a_materialize_copy_is_refused(factory):
     factory.write("share/asset_vault/bgm/a.mp3", b"song" * 1000)
     factory.link("ws/video/input/CH01/bgm", factory.share / "asset_vault" / "bgm")
-    before = factory.user_tree()
     stop = above_free(factory)
+    before = factory.user_tree()
     dry = factory.cli("fix", "--select", "YTM403", "--set", stop)
     assert dry.code == 0, dry.out + dry.err
     result = factory.cli("fix", "--select", "YTM403", "--run", "--json", "--set", stop)
