@@ -62,6 +62,14 @@ KEYS: dict[str, KeySpec] = {
     "vault.required_dirs": KeySpec("strs", "dirs required on the share, relative to its root"),
     "disk.warn_free_gib": KeySpec("number", "warn below this many GiB free"),
     "disk.stop_free_gib": KeySpec("number", "violation below this many GiB free"),
+    "archive.keep_recent_minutes": KeySpec(
+        "int",
+        "archive runs never moves a run modified within this many minutes",
+        flag="keep_recent_minutes",
+    ),
+    "archive.keep_last_runs": KeySpec(
+        "int", "archive runs keeps this many newest runs of each episode", flag="keep_last_runs"
+    ),
     "mirror.rsync_bin": KeySpec("str", "rsync binary", "YTM_RSYNC_BIN"),
     "mirror.nice": KeySpec("int", "nice level of rsync", "YTM_MIRROR_NICE"),
     "mirror.timeout_sec": KeySpec("int", "rsync --timeout", "YTM_RSYNC_TIMEOUT_SEC"),

@@ -28,6 +28,8 @@ COMMANDS = (
     "schedule",
     "mirror",
     "store",
+    "archive",
+    "restore",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 
