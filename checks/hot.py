@@ -90,6 +90,7 @@ RUNS_ARCHIVABLE = Rule(
     fixer="archive-runs",
 )
 GIB = 1024**3
+_RUNS_PREFIX = len(RUNS_DIR) + 1  # "video/runs/"
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -665,20 +666,30 @@ class RunsArchivable(Check):
             (Subscription(("workspace",), kinds, (RUNS_DIR,)),) if self.measured else ()
         )
 
-    def visit(self, entry: Entry, ctx: Context) -> list[Finding]:
-        parts = entry.rel.split("/", 3)  # video, runs, <run_id>, the rest
-        stats = self.measured.get(parts[2]) if len(parts) > 2 else None
+    def visit(self, entry: Entry, ctx: Context) -> tuple[Finding, ...]:
+        # Called for every entry under video/runs (most of a workspace): kept lean on purpose.
+        rel = entry.rel
+        run_id, _, inside = rel[_RUNS_PREFIX:].partition("/")
+        stats = self.measured.get(run_id)
         if stats is None:
-            return []
-        if len(parts) == 4 and parts[3] == KEEP_MARKER:
-            stats.keep_marker = True
+            return ()
         try:
-            stats.add(os.lstat(entry.path))
+            st = os.lstat(entry.path)
         except FileNotFoundError:
-            pass  # gone since it was listed
+            return ()  # gone since it was listed
         except OSError as exc:
-            stats.error = f"{entry.rel}: {exc.strerror or exc}"
-        return []
+            stats.error = f"{rel}: {exc.strerror or exc}"
+            return ()
+        stats.entries += 1
+        if st.st_mtime_ns > stats.newest_ns:
+            stats.newest_ns = st.st_mtime_ns
+        if entry.kind == "file":
+            stats.size_bytes += st.st_size
+            if inside == KEEP_MARKER:
+                stats.keep_marker = True
+        elif inside == KEEP_MARKER:
+            stats.keep_marker = True  # a .keep folder or link protects as well
+        return ()
 
     def finish(self, ctx: Context) -> list[Finding]:
         decisions = conclude(self.decisions, self.measured, self.guards)
