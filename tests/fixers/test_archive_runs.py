@@ -127,7 +127,7 @@ def test_dry_run_names_each_guard_per_run_and_changes_nothing(runs):
     assert [a for a in added if not a.startswith("ws/logs/ops/ytm_doctor")] == []
     assert {k: v for k, v in after.items() if k not in added} == before
     [saved] = (runs.report_dir / "runs_archive").iterdir()
-    assert saved.name.startswith("video_runs_archive_dryrun_")
+    assert saved.name.startswith("video_runs_cleanup_dryrun_")
     data = json.loads(saved.read_text())
     assert data["dry_run"] is True and moved(data) == ARCHIVABLE
 

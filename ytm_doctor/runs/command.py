@@ -56,7 +56,7 @@ def archive_command(config: Config, options: argparse.Namespace, argv: list[str]
     if not as_json:
         _print_archive(plan)
     if not options.run:
-        name = f"video_runs_archive_dryrun_{plan.stamp}.json"
+        name = f"video_runs_cleanup_dryrun_{plan.stamp}.json"
         _dry_run_end(ctx, config, plan.fix, name, plan.report, as_json, "archive")
         return ExitCode.OK
     if plan.fix is None:
@@ -67,8 +67,6 @@ def archive_command(config: Config, options: argparse.Namespace, argv: list[str]
 
 
 def restore_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
-    if options.what != "runs":
-        raise UsageError("restore needs what to restore: restore runs --report FILE")
     if not options.report:
         raise UsageError("restore runs needs --report FILE (an archive_report.json)")
     ctx = Context(config)
@@ -100,8 +98,6 @@ def _reason(argv: list[str]) -> str:
 
 
 def _selection(options: argparse.Namespace) -> Selection:
-    if options.what != "runs":
-        raise UsageError("archive needs what to archive: archive runs --channel CH | --all")
     if options.all and options.channel:
         raise UsageError("archive runs: --all and --channel exclude each other")
     if not options.all and not options.channel:
