@@ -1,8 +1,11 @@
-"""YTM501 low-disk: free space on each volume the Hot work depends on (seed 001 §0.3 P0-3).
+"""YTM501 low-disk: free space on each volume the Hot work depends on (seed 001 §0.3 P0-3);
+YTM502 reclaimable-space: what `ytm-doctor reclaim` could free of published episodes.
 
 Generation, CapCut and caches fill a disk in one go; below `disk.stop_free_gib` work must stop
 and space be reclaimed first, below `disk.warn_free_gib` it is time to plan that. Roots that
 share a volume are reported together, once: freeing space helps all of them at the same time.
+The reclaimable space is judged by size and time against the store's manifests (no hashing):
+`reclaim` itself verifies every stored copy before a local file goes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.mount import mount_of
 from ytm_doctor.paths import nearest_existing
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.text import plural, size
 
 GIB = 1024**3
 
@@ -26,6 +30,14 @@ RULE = Rule(
     severity=Severity.VIOLATION,
     summary="free space of a volume holding the workspace, drafts or outbox is below threshold",
     tags=("disk", "hot"),
+)
+RECLAIMABLE = Rule(
+    code="YTM502",
+    name="reclaimable-space",
+    severity=Severity.INFO,
+    summary="a published episode's local files that `ytm-doctor reclaim` can free against "
+    "their copies in the shared store",
+    tags=("disk", "published", "store"),
 )
 
 
@@ -94,6 +106,10 @@ class LowDisk(Check):
                 f"{free_gib:.1f} GiB free on the volume holding {names}{where}, below the "
                 f"{which} threshold of {limit:g} GiB; reclaim space before generating or editing"
             )
+            # What reclaim frees lies in the workspace: named on the workspace's volume only.
+            freeable = _reclaimable(ctx) if any(r.name == "workspace" for r in roots) else 0
+            if freeable:
+                message += f"; `ytm-doctor reclaim` can free {size(freeable)} (YTM502)"
             details = {
                 "free_bytes": usage.free,
                 "free_gib": round(free_gib, 1),
@@ -103,6 +119,7 @@ class LowDisk(Check):
                 "roots": [_describe(r) for r in roots],
                 "device": device,
                 "mountpoint": mount.mountpoint if mount else None,
+                "reclaimable_bytes": freeable,
             }
             findings.append(
                 RULE.finding(
@@ -117,6 +134,58 @@ class LowDisk(Check):
         return findings
 
 
+def _reclaimable(ctx: Context) -> int:
+    return sum(space.reclaimable for space in ctx.reclaimable)
+
+
+class ReclaimableSpace(Check):
+    """One finding per published episode with files `reclaim` can release now: info, a
+    warning while the workspace's volume is below `disk.warn_free_gib`."""
+
+    rule = RECLAIMABLE
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        spaces = [s for s in ctx.reclaimable if s.reclaimable]
+        if not spaces:
+            return []
+        warn = float(ctx.config["disk.warn_free_gib"])
+        try:
+            free = shutil.disk_usage(ctx.paths.workspace_root).free
+        except OSError:
+            free = None
+        low = free is not None and free / GIB < warn
+        findings = []
+        for space in spaces:
+            released = [i for i in space.items if i.verdict == "release"]
+            command = f"ytm-doctor reclaim --channel {space.channel} --video {space.video}"
+            message = (
+                f"{size(space.reclaimable)} of published {space.episode} can be freed "
+                f"({plural(len(released), 'local file')}, each with its copy on the share): "
+                f"`{command}` lists them, `--run` releases them (undo copies them back)"
+            )
+            if low:
+                message += f"; the workspace's volume is below {warn:g} GiB free"
+            details = {
+                "reclaimable_bytes": space.reclaimable,
+                "files": [i.ref.rel for i in released],
+                "command": command,
+                "free_bytes": free,
+            }
+            findings.append(
+                RECLAIMABLE.finding(
+                    message,
+                    root="workspace",
+                    path=".",
+                    abs_path=os.fspath(ctx.paths.workspace_root),
+                    severity=Severity.WARNING if low else Severity.INFO,
+                    channel=space.channel,
+                    video=space.video,
+                    details=details,
+                )
+            )
+        return findings
+
+
 @hookimpl
 def ytm_doctor_collect_checks():
-    return [LowDisk()]
+    return [LowDisk(), ReclaimableSpace()]

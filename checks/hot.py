@@ -28,7 +28,8 @@ from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.runs.layout import KEEP_MARKER, RunStats
 from ytm_doctor.runs.select import Guards, Selection, conclude, describe_runs, pre_decide
 from ytm_doctor.standins import OFFLINE_FALLBACK
-from ytm_doctor.text import human_size, plural
+from ytm_doctor.text import plural
+from ytm_doctor.text import size as human_size
 from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, INPUT_DIR, Episode, Stage, episode_of
 
 if TYPE_CHECKING:

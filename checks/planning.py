@@ -18,7 +18,7 @@ from pathlib import Path
 from ytm_doctor.config import convert, read_config_file
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ConfigError
-from ytm_doctor.facts import CacheDriftFacts
+from ytm_doctor.facts import CacheDriftFacts, PlanningSeedFacts
 from ytm_doctor.hashing import sha256_file
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -34,6 +34,9 @@ ROOT_DRIFT = Rule(
     severity=Severity.VIOLATION,
     summary="the planning root declarations disagree, point to a missing dir, or to the Hot cache",
     tags=("planning", "config"),
+    # Only for a Vault SoT that does not exist yet (seeded from the Hot cache); every other
+    # instance is marked unfixable: other hosts' units and environments are not ours to edit.
+    fixer="seed-planning",
 )
 CACHE_DRIFT = Rule(
     code="YTM602",
@@ -242,6 +245,29 @@ def _derived_problems(ctx: Context) -> list[str]:
     return []
 
 
+def _seed(ctx: Context, decls: list[Declaration]) -> PlanningSeedFacts | str:
+    """The one instance a fix may repair: every declaration (or, with none, the derived
+    default) names one SoT directory inside the Vault's ytm_workspaces/, it does not exist, and
+    the Hot planning/ cache is a real directory to seed it from (seed 001 Step B: the local
+    planning becomes the Vault's first copy). Else why not, for the plan to say."""
+    groups = _group(decls)
+    if len(groups) > 1:
+        return "the declarations disagree: decide the SoT and edit them by hand"
+    target = groups[0][0].normalized if groups else _on_this_host(ctx, ctx.paths.planning_root)[0]
+    vault = os.path.normpath(ctx.paths.vault_workspaces_root)
+    if os.path.lexists(target):
+        return "the planning SoT exists; point the declarations at it by hand"
+    if not ctx.share.online or not _inside(target, vault) or target == vault:
+        return "the missing planning SoT is not inside the Vault's ytm_workspaces/"
+    if os.path.islink(vault) or not os.path.isdir(vault):
+        return "the Vault's ytm_workspaces/ is not a directory (YTM102)"
+    cache = ctx.paths.workspace_root / CACHE_DIR
+    if os.path.islink(cache) or not os.path.isdir(cache):
+        return f"there is no Hot {CACHE_DIR}/ cache to seed the SoT from"
+    rel = os.path.relpath(target, vault).replace(os.sep, "/")
+    return PlanningSeedFacts({"root": "vault", "rel": rel}, {"root": "workspace", "rel": CACHE_DIR})
+
+
 class PlanningRootDrift(Check):
     rule = ROOT_DRIFT
 
@@ -257,9 +283,17 @@ class PlanningRootDrift(Check):
             "sot": sot,
             "share_status": ctx.share.status,
         }
+        seed = _seed(ctx, decls)
+        if isinstance(seed, PlanningSeedFacts):
+            details.update(seed.to_details())
         return [
             ROOT_DRIFT.finding(
-                "; ".join(problems), root="planning", path=".", abs_path=str(sot), details=details
+                "; ".join(problems),
+                root="planning",
+                path=".",
+                abs_path=str(sot),
+                details=details,
+                unfixable=seed if isinstance(seed, str) else None,
             )
         ]
 

@@ -21,6 +21,7 @@ from ytm_doctor.hashing import sha256_of
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.store.layout import (
+    Artifact,
     episode_artifacts,
     selected_thumbnails,
     shared_base_problem,
@@ -148,9 +149,13 @@ class StoreIntegrity(Check):
         return findings
 
     def _bad_manifest(self, ctx, m: Manifest) -> Finding:
+        # One warning per manifest, not a violation: nothing stored is known to be damaged,
+        # only this record cannot be read (often a file of another tool in manifests/).
         rel = f"uploads/{ctx.paths.namespace}/{m.rel}"
         return STORE_INTEGRITY.finding(
-            f"store manifest {m.rel} {m.problem}: what it records cannot be verified",
+            f"store manifest {m.rel} cannot be read ({m.problem}): what it records cannot be "
+            "verified",
+            severity=Severity.WARNING,
             root="share",
             path=rel,
             abs_path=os.path.join(ctx.paths.share_root, *rel.split("/")),
@@ -204,11 +209,16 @@ def _verify(path: str, e: StoredEntry, full: bool) -> tuple[str | None, dict[str
     if not stat.S_ISREG(st.st_mode):
         return "not-a-file", {}
     actual: dict[str, Any] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    if e.size is None or e.sha256 is None:
+    # An old script's manifest may record the size or the hash alone: each is checked.
+    if (e.size is None and e.sha256 is None) or (
+        not e.legacy and (e.size is None or e.sha256 is None)
+    ):
         return "unrecorded", actual
-    if st.st_size != e.size:
+    if e.size is not None and st.st_size != e.size:
         return "size", actual
-    if full or st.st_mtime_ns != e.mtime_ns:
+    if e.sha256 is None:
+        return None, actual
+    if full or _modified_since(e, st.st_mtime_ns):
         try:
             actual["sha256"], _ = sha256_of(path)
         except OSError as exc:
@@ -216,6 +226,14 @@ def _verify(path: str, e: StoredEntry, full: bool) -> tuple[str | None, dict[str
         if actual["sha256"] != e.sha256:
             return "sha256", actual
     return None, actual
+
+
+def _modified_since(e: StoredEntry, mtime_ns: int) -> bool:
+    """Whether the stored copy may differ from what the manifest verified: its mtime moved
+    since, or (old manifests, which recorded no mtime) it is newer than the manifest itself."""
+    if e.mtime_ns is not None:
+        return mtime_ns != e.mtime_ns
+    return e.not_after_ns is None or mtime_ns > e.not_after_ns
 
 
 def _source_problem(ctx, source: dict[str, Any], e: StoredEntry) -> str | None:
@@ -264,7 +282,11 @@ class L1NotStored(Check):
                 projects=projects,
                 target=target,
             )
-            missing = [a for a in found.artifacts if a.dest not in stored and a.dest not in pending]
+            missing = [
+                a
+                for a in found.artifacts
+                if a.dest not in stored and a.dest not in pending and not _same_bytes(ctx, a)
+            ]
             if missing:
                 findings.append(self._finding(ctx, ep, missing))
         return findings
@@ -289,6 +311,21 @@ class L1NotStored(Check):
                 + " --run",
             ).to_details(),
         )
+
+
+def _same_bytes(ctx, art: Artifact) -> bool:
+    """The artifact's destination already holds its bytes (the old scripts stored it and
+    their manifest is gone, or was never written): stored, only unrecorded. The store fixer
+    then writes just the manifest. Hashed only when the sizes agree."""
+    dest = os.path.join(ctx.paths.shared_base, *art.dest.split("/"))
+    src = os.path.join(ctx.paths.named_roots()[art.src.root], *art.src.rel.split("/"))
+    try:
+        dest_st, src_st = os.lstat(dest), os.lstat(src)
+        if not (stat.S_ISREG(dest_st.st_mode) and dest_st.st_size == src_st.st_size):
+            return False
+        return sha256_of(dest)[0] == sha256_of(src)[0]
+    except OSError:
+        return False
 
 
 # --- YTM707 -----------------------------------------------------------------------------------

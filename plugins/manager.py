@@ -49,6 +49,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("restore-run", "ytm_doctor.fixers.restore_run"),
     ("archive-runs", "ytm_doctor.fixers.archive_runs"),
     ("reseed-planning-cache", "ytm_doctor.fixers.reseed_planning_cache"),
+    ("seed-planning", "ytm_doctor.fixers.seed_planning"),
     ("placeholder-thumbnail", "ytm_doctor.fixers.placeholder_thumbnail"),
     ("mirror", "ytm_doctor.fixers.mirror"),
     ("clear-stale-lock", "ytm_doctor.fixers.clear_stale_lock"),

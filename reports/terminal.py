@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
-from ytm_doctor.model import Finding, Severity, display
+from ytm_doctor.model import Finding, Severity, printable
 from ytm_doctor.plugins.hookspec import hookimpl
 
 if TYPE_CHECKING:
@@ -60,20 +60,20 @@ class TerminalWriter:
         cfg = report.config
         share = cfg["share"]
         self.rule_line(f"ytm-doctor {report.to_json()['tool']['version']}: scan")
-        self.line(f"host {report.run.host} · config {cfg['config_file'] or '(none)'}")
-        self.line(f"workspace {display(cfg['workspace_root'])}")
+        config_file = printable(cfg["config_file"] or "(none)")
+        self.line(f"host {printable(report.run.host)} · config {config_file}")
+        self.line(f"workspace {printable(cfg['workspace_root'])}")
         state = share["status"] + (f", {share['fstype']}" if share["fstype"] else "")
-        self.line(f"share     {display(cfg['share_root'])} [{state}]")
+        self.line(f"share     {printable(cfg['share_root'])} [{printable(state)}]")
         scope = cfg["scope"]
         if scope["channel"]:
-            self.line(
-                f"scope     {scope['channel']}" + (f"-{scope['video']}" if scope["video"] else "")
-            )
+            video = f"-{scope['video']}" if scope["video"] else ""
+            self.line(printable(f"scope     {scope['channel']}{video}"))
         deselected = f" ({report.deselected} deselected)" if report.deselected else ""
         self.line(f"collected {plural(len(report.outcomes), 'check')}{deselected}")
         skipped = [k for k, v in cfg["walks"].items() if "skipped" in v]
         for key in skipped:
-            self.line(f"not walked: {key} ({cfg['walks'][key]['skipped']})")
+            self.line(printable(f"not walked: {key} ({cfg['walks'][key]['skipped']})"))
         self.line()
 
     def _findings(self, report, verbose: bool) -> None:
@@ -104,14 +104,16 @@ class TerminalWriter:
 
     def _finding(self, f: Finding) -> None:
         label = self.paint(f.severity.value.upper().ljust(9), COLORS[f.severity])
-        where = f"{f.root}:{display(f.path)}"
-        episode = f" [{f.episode}]" if f.episode else ""
-        self.line(f"{label} {f.rule} {f.name}  {where}{episode}")
-        self.line(f"    {display(f.message)}")
+        where = f"{f.root}:{printable(f.path)}"
+        # Every part that may come from disk or a plugin is made printable: a name holding a
+        # newline must not print a second line that reads as a finding.
+        episode = f" [{printable(f.episode)}]" if f.episode else ""
+        self.line(f"{label} {printable(f'{f.rule} {f.name}')}  {where}{episode}")
+        self.line(f"    {printable(f.message)}")
         if f.fix:
-            self.line(f"    fix: {f.fix['apply']}")
+            self.line(f"    fix: {printable(f.fix['apply'])}")
         elif f.details.get("unfixable"):
-            self.line(f"    fix: not automatic: {display(str(f.details['unfixable']))}")
+            self.line(f"    fix: not automatic: {printable(str(f.details['unfixable']))}")
         self.line()
 
     def _errors(self, report) -> None:
@@ -119,12 +121,11 @@ class TerminalWriter:
             return
         self.rule_line("errors", "-")
         for error in report.errors:
-            where = error.get("check") or error.get("root") or ""
+            where = str(error.get("check") or error.get("root") or "")
             path = error.get("path")
-            self.line(
-                f"{error['kind']:<6} {where}{':' + display(str(path)) if path else ''}  "
-                f"{display(str(error['message']))}"
-            )
+            if path:
+                where += f":{path}"
+            self.line(printable(f"{error['kind']:<6} {where}  {error['message']}"))
         self.line()
 
     def _short_summary(self, report, saved: SavedReport | None) -> None:
@@ -136,12 +137,13 @@ class TerminalWriter:
         names = {o.code: o.name for o in report.outcomes}
         for code in sorted(counts, key=lambda c: (severities[c].rank, c)):
             self.line(
-                f"{code} {names.get(code, '')}".ljust(40) + f"{severities[code].value:<10}"
+                printable(f"{code} {names.get(code, '')}").ljust(40)
+                + f"{severities[code].value:<10}"
                 f"{counts[code]:>6}"
             )
         # Named only once it is there: a writer that failed (a full disk) saved nothing.
         if saved is not None and saved.json.is_file():
-            self.line(f"report: {display(str(saved.json))}")
+            self.line(f"report: {printable(str(saved.json))}")
 
     def _final_words(self, report) -> str:
         parts = [

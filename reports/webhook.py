@@ -11,6 +11,7 @@ line on stderr, and the queue waits for the next run.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -27,6 +28,7 @@ from ytm_doctor import __version__
 from ytm_doctor.atomic import create_atomic
 from ytm_doctor.model import Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.redact import mask_secret, redact_text, secret_parts
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -90,9 +92,22 @@ def new_violations_payload(
 
 
 def redacted(url: str) -> str:
-    """The URL without its path and query: a Slack webhook's path is its secret."""
+    """The URL by its host only: a Slack webhook's path is its secret, its userinfo a password."""
+    return mask_secret(url) or "(webhook)"
+
+
+def split_credentials(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without `user:password@` and the Basic authorization header it stands for:
+    urllib would take the userinfo for part of the host (and name it in its error)."""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "(webhook)"
+    if parts.username is None and parts.password is None:
+        return url, {}
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return parts._replace(netloc=netloc).geturl(), {"Authorization": f"Basic {token}"}
 
 
 @dataclass
@@ -102,16 +117,26 @@ class Notifier:
     timeout: float = TIMEOUT_S
 
     def post(self, payload: dict[str, Any]) -> str | None:
-        """POST the payload; None on success, else why it failed."""
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps(payload).encode("utf-8"),
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "User-Agent": f"ytm-doctor/{__version__}",
-            },
-            method="POST",
-        )
+        """POST the payload; None on success, else why it failed (no secret in it: the
+        reason goes to stderr)."""
+        failure = self._post(payload)
+        return None if failure is None else redact_text(failure, secret_parts(self.url))
+
+    def _post(self, payload: dict[str, Any]) -> str | None:
+        try:
+            url, auth = split_credentials(self.url)
+            request = urllib.request.Request(
+                url,
+                data=json.dumps(payload).encode("utf-8"),
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "User-Agent": f"ytm-doctor/{__version__}",
+                    **auth,
+                },
+                method="POST",
+            )
+        except ValueError:
+            return "the URL cannot be used"
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read(65536)

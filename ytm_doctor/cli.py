@@ -28,6 +28,7 @@ from ytm_doctor.config import (
 )
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.plugins.manager import PluginLoadError, make_plugin_manager
+from ytm_doctor.redact import redact_argv
 
 if TYPE_CHECKING:
     import pluggy
@@ -143,7 +144,8 @@ def run(argv: list[str]) -> int:
         if command.standalone:
             return command.run(None, options, argv)
         config = load_config(options, validate=command.needs_valid_config)
-        return command.run(config, options, argv)
+        # Commands record argv (reports, journals, audit, locks): only ever the redacted one.
+        return command.run(config, options, redact_argv(argv, config))
 
     wants_help = any(a in ("-h", "--help") for a in rest)
     try:
@@ -162,7 +164,7 @@ def run(argv: list[str]) -> int:
     config = load_config(options, validate=command.needs_valid_config)
     config.pluginmanager = pm
     pm.hook.ytm_doctor_configure.call_historic(kwargs={"config": config})
-    return command.run(config, options, argv)
+    return command.run(config, options, redact_argv(argv, config))
 
 
 def _reconfigure_streams() -> None:

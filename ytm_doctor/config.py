@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ import yaml
 
 from ytm_doctor import ssot_files
 from ytm_doctor.errors import ConfigError
+from ytm_doctor.redact import mask_secret, redact_text, redact_url, secret_parts
 
 CONFIG_ENV = "YTM_DOCTOR_CONFIG"
 DEFAULT_CONFIG_NAME = "ytm-doctor.yaml"
@@ -27,7 +29,7 @@ DEFAULT_CONFIG_NAME = "ytm-doctor.yaml"
 
 @dataclass(frozen=True)
 class KeySpec:
-    type: str  # path, paths, str, strs, bool, int, number, url
+    type: str  # path, paths, str, strs, segment, bool, int, number, url
     help: str
     env: str | None = None
     flag: str | None = None  # argparse dest of the command-line flag
@@ -46,7 +48,10 @@ KEYS: dict[str, KeySpec] = {
         "path", "mount point of the share", "YTM_SHARED_STORAGE_ROOT", "share_root", required=True
     ),
     "shared_storage.namespace": KeySpec(
-        "str", "namespace under uploads/", "YTM_SHARED_STORAGE_NAMESPACE", "namespace"
+        "segment",
+        "namespace under uploads/ (one directory name)",
+        "YTM_SHARED_STORAGE_NAMESPACE",
+        "namespace",
     ),
     "shared_storage.fallback_root": KeySpec(
         "path",
@@ -61,7 +66,9 @@ KEYS: dict[str, KeySpec] = {
     ),
     "vault.required_dirs": KeySpec("strs", "dirs required on the share, relative to its root"),
     "disk.warn_free_gib": KeySpec("number", "warn below this many GiB free"),
-    "disk.stop_free_gib": KeySpec("number", "violation below this many GiB free"),
+    "disk.stop_free_gib": KeySpec(
+        "number", "violation below this many GiB free; nothing writes to a volume below it"
+    ),
     "archive.keep_recent_minutes": KeySpec(
         "int",
         "archive runs never moves a run modified within this many minutes",
@@ -95,6 +102,9 @@ KEYS: dict[str, KeySpec] = {
     "store.delete_allowed": KeySpec(
         "strs", "workspace paths --move/--symlink-back may remove locally (glob patterns)"
     ),
+    "reclaim.exports_retention_hours": KeySpec(
+        "number", "hours a posted episode's CapCut export stays local before reclaim releases it"
+    ),
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(
         "url",
@@ -103,6 +113,10 @@ KEYS: dict[str, KeySpec] = {
         secret=True,
     ),
 }
+
+# Thresholds that must be ordered: (larger, smaller). Warning below 80 GiB free but stopping
+# below 150 would make the warning unreachable: almost certainly the two values swapped.
+ORDERED: list[tuple[str, str]] = [("disk.warn_free_gib", "disk.stop_free_gib")]
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -140,11 +154,45 @@ class Config:
 
         return Paths.from_config(self)
 
+    def secret_keys(self) -> set[str]:
+        return {key for key, spec in KEYS.items() if spec.secret}
+
+    def secret_flags(self) -> set[str]:
+        """The options that set a secret directly (none today; one added later is covered)."""
+        return {
+            "--" + spec.flag.replace("_", "-")
+            for spec in KEYS.values()
+            if spec.secret and spec.flag
+        }
+
+    def secret_values(self) -> list[str]:
+        """Every secret string of this configuration (values, URL passwords), longest first."""
+        found: set[str] = set()
+        for key in self.secret_keys():
+            if self.settings[key].value:
+                found.update(secret_parts(self.settings[key].value))
+        return sorted(found, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """`text` as it may be printed or recorded: secrets and URL passwords masked."""
+        return redact_text(text, self.secret_values())
+
     def validate(self) -> None:
-        """Raise ConfigError for a required key that is unset or a workspace that is unusable."""
+        """Raise ConfigError for a required key that is unset, thresholds out of order, or a
+        workspace that is unusable."""
         for key, spec in KEYS.items():
             if spec.required and self[key] is None:
                 raise ConfigError(f"{key} is not set ({_how_to_set(key, spec)})")
+        for larger, smaller in ORDERED:
+            if (
+                self[larger] is not None
+                and self[smaller] is not None
+                and self[larger] < self[smaller]
+            ):
+                raise ConfigError(
+                    f"{larger} ({self[larger]:g}, {self._src(larger)}) must not be below "
+                    f"{smaller} ({self[smaller]:g}, {self._src(smaller)})"
+                )
         ws = self["workspace_root"]
         if not ws.is_dir():
             what = "is not a directory" if ws.exists() else "does not exist"
@@ -195,25 +243,24 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def convert(key: str, value: Any, where: str, base: Path) -> Any:
     """Check and normalise one value of KEYS' type; relative paths are taken from `base`."""
     kind = KEYS[key].type
+    # A secret's value is never repeated in an error (stderr may be a shared log).
+    shown = mask_secret(value) or "(empty)" if KEYS[key].secret else redact_url(_show(value))
     if value is None:
         return None
     if kind == "path":
         if not isinstance(value, (str, os.PathLike)) or not str(value):
-            raise ConfigError(f"{where}: {key} must be a path, got {_show(value)}")
+            raise ConfigError(f"{where}: {key} must be a path, got {shown}")
         return _abspath(value, base)
     if kind == "paths":
         items = _as_list(key, value, where)
         return [_abspath(v, base) for v in items]
     if kind == "url":
-        text = value if isinstance(value, str) else ""
-        parts = urllib.parse.urlsplit(text.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            shown = f"{parts.scheme}://{parts.netloc}/..." if parts.netloc else _show(value)
-            raise ConfigError(f"{where}: {key} must be an http(s) URL, got {shown}")
-        return text.strip()
-    if kind == "str":
+        return _url(key, value, where, shown)
+    if kind in ("str", "segment"):
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: {key} must be a string, got {_show(value)}")
+            raise ConfigError(f"{where}: {key} must be a string, got {shown}")
+        if kind == "segment":
+            _check_segment(key, value, where, shown)
         return value
     if kind == "strs":
         return [str(v) for v in _as_list(key, value, where)]
@@ -224,27 +271,61 @@ def convert(key: str, value: Any, where: str, base: Path) -> Any:
             return bool(value)
         if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
             return value.strip().lower() in TRUE_WORDS
-        raise ConfigError(f"{where}: {key} must be true or false, got {_show(value)}")
+        raise ConfigError(f"{where}: {key} must be true or false, got {shown}")
     if kind in ("int", "number"):
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}")
-        if kind == "int" and isinstance(value, float) and not value.is_integer():
-            raise ConfigError(f"{where}: {key} must be a whole number, got {_show(value)}")
-        try:
-            number = int(value) if kind == "int" else float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: {key} must be a number, got {_show(value)}") from None
-        if number < 0:
-            raise ConfigError(f"{where}: {key} must not be negative, got {_show(value)}")
-        return number
+        return _number(key, value, where, shown)
     raise AssertionError(f"unknown key type {kind}")
+
+
+def _url(key: str, value: Any, where: str, shown: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{where}: {key} must be an http(s) URL, got {shown}")
+    return text
+
+
+def _check_segment(key: str, value: str, where: str, shown: str) -> None:
+    """One directory name: it is joined under uploads/, so '..', '/' or an empty name would
+    put the shared store somewhere else on the share."""
+    if not value or value in (".", "..") or "/" in value or "\\" in value:
+        raise ConfigError(
+            f"{where}: {key} must be one directory name (not empty, no '/', not '.' or '..'), "
+            f"got {shown}"
+        )
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ConfigError(f"{where}: {key} must not contain control characters, got {shown}")
+
+
+def _number(key: str, value: Any, where: str, shown: str) -> int | float:
+    kind = KEYS[key].type
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be a number, got {shown}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {key} must be a finite number, got {shown}")
+    if kind == "int" and isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"{where}: {key} must be a whole number, got {shown}")
+    try:
+        number = int(value) if kind == "int" else float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"{where}: {key} must be a number, got {shown}") from None
+    if not math.isfinite(number):  # "nan" or "inf" from the environment or --set
+        raise ConfigError(f"{where}: {key} must be a finite number, got {shown}")
+    if number < 0:
+        raise ConfigError(f"{where}: {key} must not be negative, got {shown}")
+    return number
 
 
 def _as_list(key: str, value: Any, where: str) -> list[Any]:
     if isinstance(value, str):
         return [v for v in value.split(os.pathsep) if v]
     if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list, got {_show(value)}")
+        raise ConfigError(f"{where}: {key} must be a list, got {redact_url(_show(value))}")
     return value
 
 
@@ -262,17 +343,25 @@ def _abspath(value: Any, base: Path) -> Path:
 def find_config_file(options: argparse.Namespace, environ: Mapping[str, str]) -> Path | None:
     explicit = getattr(options, "config", None)
     if explicit:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"config file {path} (from --config) does not exist")
-        return path.absolute()
+        return _named_config_file(explicit, "--config")
     if environ.get(CONFIG_ENV):
-        path = Path(environ[CONFIG_ENV]).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"config file {path} (from {CONFIG_ENV}) does not exist")
-        return path.absolute()
+        return _named_config_file(environ[CONFIG_ENV], CONFIG_ENV)
     local = Path.cwd() / DEFAULT_CONFIG_NAME
     return local if local.is_file() else None
+
+
+def _named_config_file(raw: str, origin: str) -> Path:
+    """The config file the user named, which must be a file (said precisely when it is not)."""
+    path = Path(raw).expanduser()
+    if path.is_file():
+        return path.absolute()
+    if path.is_dir():
+        what = "is a directory, not a file"
+    elif path.exists():
+        what = "is not a regular file"
+    else:
+        what = "does not exist"
+    raise ConfigError(f"config file {path} (from {origin}) {what}")
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -282,7 +371,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     try:
-        data = yaml.load(text, Loader=ssot_files.SAFE_LOADER)
+        data = yaml.load(text, Loader=UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -301,6 +390,33 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return flat
 
 
+class UniqueKeyLoader(ssot_files.SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing a key given twice in one mapping: YAML would silently keep the
+    last one, and a setting overridden further down the file is almost always a mistake."""
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *defaults` may be overridden by the mapping's own keys
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            seen = first_line.get(key)
+        except TypeError:
+            continue  # an unhashable key: the constructor itself says so
+        if seen is not None:
+            raise yaml.constructor.ConstructorError(
+                problem=f"duplicate key {_show(key)} (first at line {seen + 1})",
+                problem_mark=key_node.start_mark,
+            )
+        first_line[key] = key_node.start_mark.line
+    return loader.construct_yaml_map(node)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_unique_mapping)
+
+
 def parse_set_option(item: str) -> tuple[str, Any]:
     """--set KEY=VALUE, the value read as a YAML scalar or list."""
     key, sep, raw = item.partition("=")
@@ -308,7 +424,9 @@ def parse_set_option(item: str) -> tuple[str, Any]:
     if not sep or key not in KEYS:
         hint = difflib.get_close_matches(key, KEYS, n=1)
         suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-        raise ConfigError(f"--set {item}: expected KEY=VALUE with a known key{suggestion}")
+        # The key only: the value may be a secret given under a mistyped key.
+        shown = f"{key}=..." if sep else key
+        raise ConfigError(f"--set {shown}: expected KEY=VALUE with a known key{suggestion}")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
@@ -331,25 +449,32 @@ def load_config(
         for key in KEYS
     }
 
+    def layer(key: str, value: Any, where: str, base: Path) -> Any:
+        converted = convert(key, value, where, base)
+        if converted is None and policy.get(key) is not None:
+            # An empty value would silently replace a working default with nothing.
+            raise ConfigError(f"{where}: {key} is empty (remove it to keep the default)")
+        return converted
+
     config_file = find_config_file(options, environ)
     if config_file:
         for key, value in read_config_file(config_file).items():
-            converted = convert(key, value, str(config_file), config_file.parent)
+            converted = layer(key, value, str(config_file), config_file.parent)
             settings[key] = Setting(key, converted, "file", str(config_file))
 
     for key, spec in KEYS.items():
         if spec.env and environ.get(spec.env) is not None:
-            value = convert(key, environ[spec.env], f"environment {spec.env}", cwd)
+            value = layer(key, environ[spec.env], f"environment {spec.env}", cwd)
             settings[key] = Setting(key, value, "env", spec.env)
 
     for item in getattr(options, "set", None) or []:
         key, raw = parse_set_option(item)
-        settings[key] = Setting(key, convert(key, raw, f"--set {key}", cwd), "flag", "--set")
+        settings[key] = Setting(key, layer(key, raw, f"--set {key}", cwd), "flag", "--set")
     for key, spec in KEYS.items():
         value = getattr(options, spec.flag, None) if spec.flag else None
         if value is not None:
             flag = "--" + spec.flag.replace("_", "-")
-            settings[key] = Setting(key, convert(key, value, flag, cwd), "flag", flag)
+            settings[key] = Setting(key, layer(key, value, flag, cwd), "flag", flag)
 
     config = Config(settings=settings, file=config_file, options=options)
     if validate:

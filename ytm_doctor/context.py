@@ -18,6 +18,7 @@ from ytm_doctor.standins import StandIn, current_standins
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
+    from ytm_doctor.reclaim.survey import EpisodeSpace
     from ytm_doctor.workspace import Workspace
 
 
@@ -58,6 +59,16 @@ class Context:
         from ytm_doctor.workspace import PlanningPolicy, load_workspace
 
         return load_workspace(self.paths, PlanningPolicy.from_config(self.config))
+
+    @cached_property
+    def reclaimable(self) -> list[EpisodeSpace]:
+        """What `ytm-doctor reclaim` could free now, per published episode (judged by size and
+        time against the store's records, no hashing): read by YTM501 and YTM502."""
+        import time
+
+        from ytm_doctor.reclaim.survey import survey
+
+        return survey(self, now=time.time())
 
     def workspace_if_loaded(self) -> Workspace | None:
         """The workspace model if some check already loaded it (reading it costs I/O)."""

@@ -316,6 +316,33 @@ class CacheDriftFacts:
         )
 
 
+# --- YTM601 -> seed-planning ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanningSeedFacts:
+    """The planning SoT on the Vault does not exist while the Hot workspace has its planning/
+    cache: the SoT can be made from the cache (there is nothing at the SoT to overwrite)."""
+
+    sot: Mapping[str, str]  # {"root", "rel"}: where the SoT belongs (root "vault")
+    cache: Mapping[str, str]  # {"root", "rel"}: the Hot cache (root "workspace")
+
+    def to_details(self) -> dict[str, Any]:
+        return {"seed_to": dict(self.sot), "seed_from": dict(self.cache)}
+
+    @classmethod
+    def from_finding(cls, finding: Finding) -> PlanningSeedFacts:
+        return cls(
+            sot=_need(finding, "seed_to", (dict,)), cache=_need(finding, "seed_from", (dict,))
+        )
+
+    def refs(self, finding: Finding) -> tuple[PathRef, PathRef]:
+        """(the SoT, the cache) as PathRefs; NotFixable unless both are plain relative paths."""
+        sot = path_ref(self.sot.get("root"), self.sot.get("rel"), finding, "seed_to")
+        cache = path_ref(self.cache.get("root"), self.cache.get("rel"), finding, "seed_from")
+        return sot, cache
+
+
 # --- YTM701 -> flush-outbox -------------------------------------------------------------------
 
 

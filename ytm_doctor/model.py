@@ -152,6 +152,26 @@ def display(text: str) -> str:
     )
 
 
+# What a terminal obeys instead of showing: C0 controls (ESC, newline, CR, BS), DEL, C1
+# controls, and the bidi overrides and isolates that reorder the text after them; plus the
+# undecodable bytes display() spells.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+def printable(text: str) -> str:
+    """display() for the terminal: control characters too become \\xNN (\\uNNNN above 0xff),
+    so a name is one line of plain text. A name holding ESC cannot recolour or clear the
+    screen, and one holding a newline cannot print a line that looks like a finding."""
+    return _UNPRINTABLE.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # the undecodable byte itself, as display() shows it
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def json_safe(value: Any) -> Any:
     """Details made JSON-ready: strings escaped with display(), paths turned into strings."""
     if isinstance(value, str):

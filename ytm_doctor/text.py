@@ -11,13 +11,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}es" if word.endswith(("x", "s")) else f"{n} {word}s"
 
 
-def human_size(n: int) -> str:
-    """1536 -> "1.5 KiB": sizes people compare at a glance (GiB for disks, KiB for a demo)."""
-    size = float(n)
-    if size < 1024:
-        return f"{n} bytes"
-    for unit in ("KiB", "MiB", "GiB"):
-        size /= 1024
-        if size < 1024 or unit == "GiB":
-            break
-    return f"{size:.1f} {unit}"
+def size(n: int) -> str:
+    """Bytes as people read them: "512 B", "3.4 MiB", "1.2 GiB" (binary units, as df -h)."""
+    if abs(n) < 1024:
+        return f"{n} B"
+    value = n / 1024
+    for unit in ("KiB", "MiB"):
+        if abs(value) < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

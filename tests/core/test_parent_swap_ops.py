@@ -35,7 +35,8 @@ class Setup:
     def executor(self) -> Executor:
         options = argparse.Namespace(
             config=None,
-            set=["shared_storage.require_mount=false"],
+            # The stop threshold against this machine's free space is tested on its own.
+            set=["shared_storage.require_mount=false", "disk.stop_free_gib=0"],
             workspace_root=str(self.ws),
             share_root=str(self.share),
             fallback_root=str(self.tmp / "outbox"),

@@ -384,8 +384,8 @@ def test_a_degraded_share_is_refused(hv) -> None:
     result = hv.mirror("--run", expect=4)
     assert result.err_lines == [
         "ytm-doctor: error: mirror: the share is degraded (uploads/factory_commentary/ is "
-        "missing): the mirror waits until it is usable (ytm-doctor explain YTM102); nothing "
-        "was written"
+        "missing): the mirror waits until it is usable (ytm-doctor explain YTM102 or add "
+        "--ensure-dirs); nothing was written"
     ]
 
 
@@ -516,6 +516,43 @@ def test_bootstrap_dest_and_ensure_dirs_prepare_a_fresh_vault(hv) -> None:
     result = hv.mirror("--bootstrap-dest", "--run", expect=4)
     assert len(result.err_lines) == 1 and "another namespace" in result.err
     assert json.loads((hv.vault / SENTINEL).read_text())["namespace"] == "other_factory"
+
+
+def test_a_fresh_vault_gets_the_store_base_too_journaled(hv, cli) -> None:
+    """A new share has neither ytm_workspaces/ nor uploads/<namespace>/: --bootstrap-dest
+    --ensure-dirs makes both (mkdir actions of the same journaled run) instead of refusing the
+    share as degraded, and a scan then finds it healthy (no YTM102)."""
+    share = hv.world.share
+    shutil.rmtree(hv.vault)
+    shutil.rmtree(share / "uploads")
+    refused = hv.mirror("--bootstrap-dest", expect=4)
+    assert "uploads/factory_commentary/ is missing" in refused.err
+    assert "add --ensure-dirs" in refused.err
+    preview = hv.mirror("--bootstrap-dest", "--ensure-dirs")
+    assert "mkdir    share:uploads/factory_commentary" in preview.out
+    assert not (share / "uploads").exists()
+
+    data = hv.mirror("--bootstrap-dest", "--ensure-dirs", "--run", "--json").json()
+    assert [f["status"] for f in data["fixes"]] == ["applied"] * 3
+    assert (share / "uploads/factory_commentary").is_dir()
+    lines = [json.loads(x) for x in Path(data["journal"]).read_text().splitlines()]
+    made = [
+        x["action"]["path"] for x in lines if x["type"] == "begin" and x["action"]["op"] == "mkdir"
+    ]
+    assert {"root": "share", "rel": "uploads"} in made
+    assert {"root": "share", "rel": "uploads/factory_commentary"} in made
+    scan = cli("--select", "YTM102", "--json", "--no-save")
+    assert scan.code == 0, scan.out + scan.err
+    assert scan.json()["findings"] == []
+
+
+def test_ensure_dirs_alone_repairs_a_missing_store_base(hv) -> None:
+    shutil.rmtree(hv.world.share / "uploads")  # the Vault itself is fine (valid sentinel)
+    refused = hv.mirror("--run", expect=4)
+    assert "degraded" in refused.err and "add --ensure-dirs" in refused.err
+    data = hv.mirror("--ensure-dirs", "--run", "--json").json()
+    assert [f["status"] for f in data["fixes"]] == ["applied", "applied"]
+    assert (hv.world.share / "uploads/factory_commentary").is_dir()
 
 
 def test_fix_runs_the_mirror_for_a_failed_last_run(hv, cli, monkeypatch) -> None:

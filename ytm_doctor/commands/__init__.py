@@ -28,6 +28,7 @@ COMMANDS = (
     "schedule",
     "mirror",
     "store",
+    "reclaim",
     "archive",
     "restore",
 )

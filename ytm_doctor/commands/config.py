@@ -6,13 +6,13 @@ import argparse
 import json
 import os
 import sys
-import urllib.parse
 from typing import Any
 
 from ytm_doctor import ssot_files
 from ytm_doctor.commands.base import Command
 from ytm_doctor.config import KEYS, Config, flatten, plain_value
 from ytm_doctor.errors import ConfigError, ExitCode
+from ytm_doctor.redact import mask_secret, redact_url
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,9 @@ def _settings_rows(config: Config) -> list[dict[str, Any]]:
         rows.append(
             {
                 "key": key,
-                "value": _masked(setting.value) if KEYS[key].secret else plain_value(setting.value),
+                "value": mask_secret(setting.value) or None
+                if KEYS[key].secret
+                else _shown(plain_value(setting.value)),
                 "source": setting.source,
                 "origin": setting.origin,
                 "differs": setting.source != "default"
@@ -68,12 +70,13 @@ def _settings_rows(config: Config) -> list[dict[str, Any]]:
     return rows
 
 
-def _masked(value: Any) -> Any:
-    """A secret URL (a webhook's path is its token) shown by its host only."""
-    if not value:
-        return value
-    parts = urllib.parse.urlsplit(str(value))
-    return f"{parts.scheme}://{parts.netloc}/... (hidden)" if parts.netloc else "(hidden)"
+def _shown(value: Any) -> Any:
+    """A value as printed: any URL in it without its user and password."""
+    if isinstance(value, str):
+        return redact_url(value)
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
 
 
 def show_config(config: Config) -> int:
@@ -109,7 +112,7 @@ def show_config(config: Config) -> int:
             )
             print(f"{row['key']:<{width}}  {value}  [{source}]")
     if problem:
-        print(f"ytm-doctor: error: {problem}", file=sys.stderr)
+        print(f"ytm-doctor: error: {config.redact(problem)}", file=sys.stderr)
         return ExitCode.USAGE_ERROR
     return ExitCode.OK
 

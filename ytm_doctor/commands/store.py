@@ -12,7 +12,9 @@ from ytm_doctor.store.manifest import KINDS
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
 
-WHAT = ("episode", "flush-outbox")  # the optional first argument
+# The optional first argument. "sync" is the old store script's name for the default (a single
+# file), kept so that commands people already type keep working.
+WHAT = ("episode", "flush-outbox", "sync")
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -20,9 +22,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "what",
         nargs="?",
         choices=WHAT,
-        metavar="episode|flush-outbox",
+        metavar="episode|flush-outbox|sync",
         help="store one episode's L1 artifacts, or move the outbox to the share "
-        "(default: store --src PATH)",
+        "(default: store --src PATH; `store sync --src PATH` is the same, the old script's name)",
     )
     group = parser.add_argument_group("what to store")
     group.add_argument("--src", metavar="PATH", help="the file to store (one L1 artifact)")
@@ -43,6 +45,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--include-remotion",
         action="store_true",
         help="episode: also the Remotion final.mp4 (of --run-id, else the adopted run)",
+    )
+    group.add_argument(
+        "--skip-audio",
+        action="store_true",
+        help="episode: leave the final audio (audio/final/CH/NNN/*.wav, *.srt) out",
     )
     running = parser.add_argument_group("running")
     running.add_argument(

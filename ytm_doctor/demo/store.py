@@ -28,7 +28,7 @@ def plant_ytm701(demo: DemoBuild) -> None:
     src = demo.workspace / src_rel
     stored = f"scripts/{ep.channel}/{ep.video}/assembled_human.md"
     base = demo.dest / "outbox" / "uploads" / NAMESPACE
-    entry = _store_copy(src, src_rel, base, stored)
+    entry = store_copy(src, src_rel, base, stored)
     body = manifest.template(
         kind="scripts",
         ident=ep.episode_id,
@@ -60,7 +60,7 @@ def plant_ytm702_705(demo: DemoBuild) -> None:
         src_rel = f"audio/final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
         src = demo.workspace / src_rel
         stored = f"audio_final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
-        entries.append(_store_copy(src, src_rel, base, stored))
+        entries.append(store_copy(src, src_rel, base, stored))
     body = manifest.template(
         kind="audio_final",
         ident=ep.episode_id,
@@ -98,7 +98,7 @@ def plant_ytm707(demo: DemoBuild) -> None:
     )
 
 
-def _store_copy(src: Path, src_rel: str, base: Path, stored: str) -> dict:
+def store_copy(src: Path, src_rel: str, base: Path, stored: str) -> dict:
     """Copy `src` to `base/stored` as `ytm-doctor store` would and return its manifest entry."""
     copy = base / stored
     copy.parent.mkdir(parents=True, exist_ok=True)

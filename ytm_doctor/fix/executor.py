@@ -20,6 +20,7 @@ from ytm_doctor.atomic import fsync_dir
 from ytm_doctor.fix.journal import Journal
 from ytm_doctor.fix.operation import Operation, OperationRegistry, Refused
 from ytm_doctor.fix.plan import Action, Fix, PathRef, first_touches
+from ytm_doctor.fix.space import device_of, landing_dir, space_problem
 from ytm_doctor.fix.state import describe_state, path_state, state_matches
 from ytm_doctor.hashing import HashCache
 from ytm_doctor.paths import is_under
@@ -186,7 +187,14 @@ class Executor:
                     f"stale: {ref} was {describe_state(expected)} when planned, "
                     f"is now {describe_state(actual)}"
                 )
-        return reasons
+        needs = []
+        for op, action in zip(ops, fix.actions, strict=True):
+            # A source an earlier action of the fix makes cannot be measured yet: that action
+            # is measured again right before it runs.
+            with contextlib.suppress(OSError, Refused):
+                path = self.resolve(action.path)
+                needs.append((path, op.adds_bytes(action, path, self)))
+        return reasons + self.space_problems(needs)
 
     def _unposted_stage(self, fix: Fix) -> str | None:
         """The stage that makes `fix` need the override (hot, freeze), or None. An operation
@@ -201,6 +209,25 @@ class Executor:
         else:
             return None
         return stage if stage in ("hot", "freeze") else None
+
+    def space_problems(self, needs: list[tuple[str, int]]) -> list[str]:
+        """Why writing these (path, bytes) pairs, summed per local volume, would take a volume
+        below `disk.stop_free_gib` (empty: they fit)."""
+        by_device: dict[int, tuple[str, int]] = {}
+        for path, need in needs:
+            if need <= 0:
+                continue
+            try:
+                where = landing_dir(path)
+                device = device_of(where)
+            except OSError:
+                continue
+            if self._on_share(os.path.realpath(where)):
+                continue  # the share's disk is not this host's (see fix/space.py)
+            _, total = by_device.get(device, (where, 0))
+            by_device[device] = (where, total + need)
+        problems = [space_problem(self.ctx, where, need) for where, need in by_device.values()]
+        return [p for p in problems if p]
 
     def check(self, index: int, fix: Fix) -> FixResult:
         reasons = self.problems(fix)
@@ -236,6 +263,9 @@ class Executor:
         """Do one action; journal it (begin, then done) with the inverse that undoes it."""
         op = self.registry.get(action.op)
         path = self.confine(action.path)
+        # Measured again right before the bytes come: the disk may have filled since the check.
+        for problem in self.space_problems([(path, op.adds_bytes(action, path, self))]):
+            raise Refused(problem)
         inverse = op.inverse(action, path, self)
         seq = self.journal.begin(index, action.to_json(), inverse)
         extra = op.do(action, path, inverse, self)
@@ -249,7 +279,9 @@ class Executor:
         for step in reversed(done):
             what = f"{step.inverse['op']} {PathRef.from_json(step.inverse['path'])}"
             try:
-                self.run_inverse(step)
+                # Putting back what the fix changed never waits for space: it only returns the
+                # disk to where it was before the fix.
+                self.run_inverse(step, check_space=False)
                 notes.append(f"reverted: {what}")
             except (OSError, Refused) as exc:
                 notes.append(f"could NOT revert {step.inverse['op']}: {exc}")
@@ -269,6 +301,7 @@ class Executor:
         problems: list[str] = []
         freed: set[str] = set()
         restored: set[str] = set()
+        needs: list[tuple[str, int]] = []
         try:
             for step in steps:
                 self.restoring = frozenset(restored)
@@ -278,9 +311,11 @@ class Executor:
                     freed.add(path)
                     if step.op.restores:
                         restored.add(path)
+                    with contextlib.suppress(OSError):
+                        needs.append((path, step.op.undo_adds_bytes(step.inverse, path, self)))
         finally:
             self.restoring = frozenset()
-        return problems
+        return problems + self.space_problems(needs)
 
     def inverse_problems(self, step: UndoStep, freed: frozenset[str] = frozenset()) -> list[str]:
         """Why an inverse cannot run now: the path is no longer what the action left."""
@@ -290,10 +325,14 @@ class Executor:
         except Refused as exc:
             return [str(exc)]
 
-    def run_inverse(self, step: UndoStep) -> None:
+    def run_inverse(self, step: UndoStep, *, check_space: bool = True) -> None:
         problems = self.inverse_problems(step)
         if problems:
             raise Refused("; ".join(problems))
         path = self.confine(PathRef.from_json(step.inverse["path"]))
+        if check_space:
+            need = step.op.undo_adds_bytes(step.inverse, path, self)
+            for problem in self.space_problems([(path, need)]):
+                raise Refused(problem)
         step.op.undo(step.inverse, path, self)
         fsync_dir(os.path.dirname(path))

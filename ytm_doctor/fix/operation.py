@@ -87,6 +87,18 @@ class Operation:
         """Paths read through, links followed (their real path must stay inside the roots)."""
         return [action.source] if action.source is not None else []
 
+    def adds_bytes(self, action: Action, path: str, ex: Executor) -> int:
+        """How many bytes doing `action` brings into being on the volume of `path` (the
+        confined absolute path). The Executor refuses the action when that would leave less
+        than `disk.stop_free_gib` free there. 0 (the default): it writes nothing that takes
+        space, as a rename, a link, a directory or a removal, which must still run on a full
+        disk because they are how space is freed."""
+        return 0
+
+    def undo_adds_bytes(self, inverse: dict[str, Any], path: str, ex: Executor) -> int:
+        """The same for running `inverse` (an undo that copies a file back adds its size)."""
+        return 0
+
     # -- doing ---------------------------------------------------------------------------------
 
     def inverse(self, action: Action, path: str, ex: Executor) -> dict[str, Any]:

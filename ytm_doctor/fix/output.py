@@ -1,5 +1,8 @@
 """Printing plans, results and undos for people (the commands' --json output is built from the
-same objects). Kept apart from running: ytm_doctor.fix.run and .undo print nothing."""
+same objects). Kept apart from running: ytm_doctor.fix.run and .undo print nothing.
+
+Everything that may come from disk, a plan file or a journal goes through printable(): a file
+name holding ESC or a newline is shown escaped, never obeyed by the terminal."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ytm_doctor.fix.state import describe_state
-from ytm_doctor.model import display
+from ytm_doctor.model import printable
 from ytm_doctor.text import plural
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ def print_plan(
     if plan.unfixable:
         out.write("cannot fix automatically:\n")
         for item in plan.unfixable:
-            out.write(f"  {item.rule} {display(item.where)}: {display(item.reason)}\n")
+            out.write(printable(f"  {item.rule} {item.where}: {item.reason}") + "\n")
         out.write("\n")
     if without_fixer:
         parts = ", ".join(f"{code} ({n})" for code, n in sorted(without_fixer.items()))
@@ -53,13 +56,13 @@ def print_fix(
 ) -> None:
     episode = f" [{fix.episode}]" if fix.episode else ""
     label = f"{status:<9}" if status else ""
-    out.write(f"[{index}] {label}{fix.fixer}  {fix.rule}  {display(fix.title)}{episode}\n")
+    out.write(printable(f"[{index}] {label}{fix.fixer}  {fix.rule}  {fix.title}{episode}") + "\n")
     if status or registry is None:
         return
     for ref, state in fix.preconditions:
-        out.write(f"      requires {display(str(ref))} is {display(describe_state(state))}\n")
+        out.write(f"      requires {printable(str(ref))} is {printable(describe_state(state))}\n")
     for action in fix.actions:
-        out.write(f"      {display(registry.describe(action))}\n")
+        out.write(f"      {printable(registry.describe(action))}\n")
     out.write("\n")
 
 
@@ -68,7 +71,7 @@ def print_results(results: list[FixResult], out: TextIO | None = None) -> None:
     for r in results:
         print_fix(out, r.index, r.fix, None, r.status)
         for reason in r.reasons:
-            out.write(f"      {display(reason)}\n")
+            out.write(f"      {printable(reason)}\n")
 
 
 def results_line(results: list[FixResult]) -> str:
@@ -89,15 +92,14 @@ def result_json(r: FixResult) -> dict[str, Any]:
 def print_undo_plan(plan: UndoPlan, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     header = plan.record.header
-    out.write(
-        f"undo of run {plan.run_id} ({header.get('command')}, {header.get('started', '')[:19]}):\n"
-    )
+    started = str(header.get("started", ""))[:19]
+    out.write(printable(f"undo of run {plan.run_id} ({header.get('command')}, {started}):") + "\n")
     for group in plan.groups:
         out.write(f"[{group.fix}] {'refused' if group.problems else 'ready'}\n")
         for step in group.steps:
-            out.write(f"      {display(step.op.describe_inverse(step.inverse))}\n")
+            out.write(f"      {printable(step.op.describe_inverse(step.inverse))}\n")
         for problem in group.problems:
-            out.write(f"      {display(problem)}\n")
+            out.write(f"      {printable(problem)}\n")
     out.write("\ndry-run: nothing was changed. Add --run to undo.\n")
 
 
@@ -105,12 +107,12 @@ def print_undo_outcome(outcome: UndoOutcome, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     for group in outcome.groups:
         if group.status == "failed":
-            out.write(f"[{group.fix}] failed: {display(group.error)}\n")
+            out.write(f"[{group.fix}] failed: {printable(group.error)}\n")
             continue
         out.write(f"[{group.fix}] {group.status}\n")
         if group.status == "refused":
             for problem in group.problems:
-                out.write(f"      {display(problem)}\n")
+                out.write(f"      {printable(problem)}\n")
     out.write(
         f"\nundo run {outcome.undo_id}: {outcome.count('undone')} undone, "
         f"{outcome.count('refused')} refused, {outcome.count('failed')} failed\n"

@@ -55,9 +55,12 @@ class PathRef:
 
     @classmethod
     def from_json(cls, data: Any) -> PathRef:
-        if not isinstance(data, dict) or not {"root", "rel"} <= data.keys():
-            raise UsageError(f"plan path {data!r} must be an object with root and rel")
-        return cls(str(data["root"]), str(data["rel"]))
+        # Strings only: str() would turn a number or a list into a path nobody wrote.
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(k), str) for k in ("root", "rel")
+        ):
+            raise UsageError(f"plan path {data!r} must be an object with root and rel strings")
+        return cls(data["root"], data["rel"])
 
     def sibling(self, name: str) -> PathRef:
         parent = PurePosixPath(self.rel).parent

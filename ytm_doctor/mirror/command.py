@@ -42,6 +42,7 @@ from ytm_doctor.mirror.engine import (
 from ytm_doctor.mirror.operation import rsync_fix
 from ytm_doctor.mirror.prepare import ensure_dirs_fix, sentinel_fix
 from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
+from ytm_doctor.model import printable
 from ytm_doctor.workspace import INPUT_DIR
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _preparations(ctx: Context, *, ensure: bool, bootstrap: bool) -> list[Fix]:
     fixes: list[Fix] = []
     fx = FixContext(ctx=ctx, stamp=file_stamp(utc_now()))
     if ensure:
-        fix = ensure_dirs_fix(fx)
+        fix = ensure_dirs_fix(fx, store_base=True)
         fixes += [fix] if fix else []
     found = sentinel_problem(ctx.paths) if bootstrap else None
     if found is not None:
@@ -120,6 +121,12 @@ def _say_busy(lock: Lock, holder, as_json: bool) -> None:
     print(f"ytm-doctor: {line}", file=sys.stderr)
 
 
+def _line(text: str) -> None:
+    """One line for people: file names (rsync's samples, titles, reasons) may hold ESC or a
+    newline, shown escaped rather than obeyed by the terminal."""
+    print(printable(text))
+
+
 def _print_run(run: RunOutcome, outcome: MirrorOutcome | None, paths, as_json: bool) -> None:
     results = run.results
     if as_json:
@@ -135,12 +142,12 @@ def _print_run(run: RunOutcome, outcome: MirrorOutcome | None, paths, as_json: b
         print(dumps_json(data, indent=2))
         return
     for r in results[:-1] if outcome else results:
-        print(f"{r.status:<8} {r.fix.title}")
+        _line(f"{r.status:<8} {r.fix.title}")
         for reason in r.reasons:
-            print(f"         {reason}")
+            _line(f"         {reason}")
     if outcome:
         _print_outcome(outcome, paths)
-    print(
+    _line(
         f"journal: {run.journal} (run {run.run_id}; undo puts back what it replaced: "
         f"ytm-doctor undo {run.run_id} --run)"
     )
@@ -196,12 +203,12 @@ def _dry_run(
         print(dumps_json(data, indent=2))
     else:
         for fix in fixes:
-            print(f"would  {fix.title}")
+            _line(f"would  {fix.title}")
             for action in fix.actions:
-                print(f"         {registry.describe(action)}")
+                _line(f"         {registry.describe(action)}")
         _print_outcome(outcome, paths)
         if outcome.ok:
-            print("dry-run: nothing was changed. Add --run to mirror.")
+            _line("dry-run: nothing was changed. Add --run to mirror.")
     return ExitCode.OK if outcome.ok else ExitCode.VIOLATIONS
 
 
@@ -221,15 +228,15 @@ def _print_links(links: dict) -> None:
     for problem in links.get("problems", [])[:5]:
         parts.append(f"not written: {problem}")
     if parts:
-        print("  links: " + "; ".join(parts))
+        _line("  links: " + "; ".join(parts))
 
 
 def _print_outcome(outcome: MirrorOutcome, paths: Paths) -> None:
     rec = outcome.record
     how = "delete-sync" if outcome.delete else "copy only (--no-delete)"
     mode = "mirror" if outcome.run else "mirror (dry-run)"
-    print(f"{mode}: {paths.workspace_root}/ -> {paths.vault_workspaces_root}/ ({how})")
-    print(
+    _line(f"{mode}: {paths.workspace_root}/ -> {paths.vault_workspaces_root}/ ({how})")
+    _line(
         f"  kept on the Vault: {', '.join(rec['protected'])}; not mirrored: "
         f"{', '.join(rec['excluded']) or '-'}"
     )
@@ -239,10 +246,10 @@ def _print_outcome(outcome: MirrorOutcome, paths: Paths) -> None:
         note += f", {len(vi['links_kept'])} links left to the Vault's own"
     if vi["skipped"]:
         note += ", skipped: " + ", ".join(f"{s['path']} ({s['why']})" for s in vi["skipped"])
-    print(note)
+    _line(note)
     _print_links(rec["links"])
     if outcome.status == "interrupted":
-        print("  interrupted")
+        _line("  interrupted")
         return
     counts = rec["counts"]
     verb = (
@@ -250,20 +257,20 @@ def _print_outcome(outcome: MirrorOutcome, paths: Paths) -> None:
         if not outcome.run
         else ("created", "updated", "deleted")
     )
-    print(
+    _line(
         f"  {verb[0]} {counts['creates']}, {verb[1]} {counts['updates']}, "
         f"{verb[2]} {counts['deletes']}"
     )
     for kind, label in (("creates", "create"), ("updates", "update"), ("deletes", "delete")):
         shown = rec["samples"][kind]
         for path in shown:
-            print(f"    {label:<7} {path}")
+            _line(f"    {label:<7} {path}")
         if counts[kind] > len(shown):
-            print(f"    ... and {counts[kind] - len(shown)} more {kind}")
+            _line(f"    ... and {counts[kind] - len(shown)} more {kind}")
     rc = rec["returncode"]
     if rc not in (0, None):
-        print(f"  rsync exited {rc}: {RSYNC_EXIT.get(rc, '?')}")
+        _line(f"  rsync exited {rc}: {RSYNC_EXIT.get(rc, '?')}")
         for line in rec.get("stderr", [])[:10]:
-            print(f"    {line}")
+            _line(f"    {line}")
     if outcome.log:
-        print(f"  log: {workspace_rel(outcome.log, paths)}")
+        _line(f"  log: {workspace_rel(outcome.log, paths)}")

@@ -115,7 +115,8 @@ def _subtree(value: str) -> str:
 
 def share_refusal(paths: Paths, require_mount: bool, *, ensure_dirs: bool = False) -> str | None:
     """Why the share cannot receive the mirror now (None: it can). With `ensure_dirs`, a
-    missing ytm_workspaces/ is not a reason: it is about to be created."""
+    missing ytm_workspaces/ or uploads/<namespace>/ is not a reason: a fresh Vault has
+    neither, and both are about to be created (mirror/prepare.py)."""
     state = share_state(paths, require_mount)
     if not state.mounted:
         what = {"stub": "a stub (README_MOUNTPOINT.txt)", "missing": "missing"}
@@ -124,10 +125,13 @@ def share_refusal(paths: Paths, require_mount: bool, *, ensure_dirs: bool = Fals
             "mirror waits for the share to be mounted (ytm-doctor explain YTM101); nothing "
             "was written"
         )
-    missing_vault = f"{paths.vault_workspaces_root.name}/ is missing"
-    problems = [p for p in state.problems if not (ensure_dirs and p == missing_vault)]
+    creatable = (
+        f"{paths.vault_workspaces_root.name}/ is missing",
+        f"uploads/{paths.namespace}/ is missing",
+    )
+    problems = [p for p in state.problems if not (ensure_dirs and p in creatable)]
     if problems:
-        hint = " or add --ensure-dirs" if missing_vault in problems else ""
+        hint = " or add --ensure-dirs" if set(creatable) & set(problems) else ""
         return (
             f"the share is degraded ({'; '.join(problems)}): the mirror waits until it is "
             f"usable (ytm-doctor explain YTM102{hint}); nothing was written"

@@ -65,11 +65,15 @@ def mkdir_actions(fx: FixContext, refs: list[PathRef]) -> list[Action]:
     return actions
 
 
-def ensure_dirs_fix(fx: FixContext) -> Fix | None:
-    """`mirror --ensure-dirs`: ytm_workspaces/ and vault.required_dirs on the share."""
+def ensure_dirs_fix(fx: FixContext, *, store_base: bool = False) -> Fix | None:
+    """`mirror --ensure-dirs`: ytm_workspaces/ and vault.required_dirs on the share, and with
+    `store_base` the shared store's uploads/<namespace>/ too (a fresh Vault has none of them;
+    without it the share stays degraded and every store goes to the outbox)."""
     ctx = fx.ctx
     share = ctx.paths.share_root
     wanted = [ctx.paths.vault_workspaces_root.name, *ctx.config["vault.required_dirs"]]
+    if store_base:
+        wanted.append(f"uploads/{ctx.paths.namespace}")
     missing: list[PathRef] = []
     for item in wanted:
         rel = os.path.normpath(item.strip("/")).replace(os.sep, "/")

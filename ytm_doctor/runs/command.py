@@ -37,7 +37,8 @@ from ytm_doctor.runs.restore import (
     read_report,
 )
 from ytm_doctor.runs.select import NEWEST, Decision, Guards, Selection
-from ytm_doctor.text import human_size, plural
+from ytm_doctor.text import plural
+from ytm_doctor.text import size as human_size
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config

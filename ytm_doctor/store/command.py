@@ -1,7 +1,8 @@
 """`ytm-doctor store`: copy final artifacts to the shared store (SPEC §6.2, seed 000 §6).
 
-    ytm-doctor store --src PATH [--kind K] [--channel CH --video NNN] [--run-id RUN]
+    ytm-doctor store [sync] --src PATH [--kind K] [--channel CH --video NNN] [--run-id RUN]
     ytm-doctor store episode --channel CH --video NNN [--include-remotion [--run-id RUN]]
+                             [--skip-audio]
     ytm-doctor store flush-outbox
       ... [--run] [--symlink-back | --move] [--allow-unposted --reason TEXT] [--json]
 
@@ -36,6 +37,7 @@ from ytm_doctor.fix.planning import new_plan, with_preconditions
 from ytm_doctor.fix.run import check_plan, override_from
 from ytm_doctor.fixing import execute
 from ytm_doctor.jsonio import dumps_json
+from ytm_doctor.model import printable
 from ytm_doctor.store.layout import (
     Artifact,
     StorePlanner,
@@ -58,6 +60,7 @@ def store_command(config: Config, options: argparse.Namespace, argv: list[str]) 
     if what == "flush-outbox":
         _reject(options, "flush-outbox", ("src", "kind", "channel", "video", "run_id"))
         _reject(options, "flush-outbox", ("include_remotion", "symlink_back", "move"))
+        _reject(options, "flush-outbox", ("skip_audio",))
         return flush_command(config, options, argv)
     channel, video = _episode_options(options)
     ctx = Context(config)
@@ -125,15 +128,23 @@ def _episode_choice(ctx, options, channel, video, target: Target) -> _Chosen:
         remotion_run=run_id if options.include_remotion else None,
         target=target,
     )
-    return _Chosen(found.artifacts, found.notes, f"{channel}-{video}", channel, video)
+    artifacts, notes = found.artifacts, found.notes
+    if options.skip_audio:
+        # Asked for by name (a small store while the share is slow or down): the audio stays
+        # local and YTM705 keeps saying it is not stored until it is.
+        artifacts = [a for a in artifacts if a.kind != "audio_final"]
+        notes = [n for n in notes if not n.startswith("no final audio")]
+        notes.append("final audio left out (--skip-audio)")
+    return _Chosen(artifacts, notes, f"{channel}-{video}", channel, video)
 
 
 def _file_choice(ctx, options, channel, video) -> _Chosen:
-    """`store --src PATH [--kind K] [--channel CH --video NNN] [--run-id RUN]`."""
+    """`store [sync] --src PATH [--kind K] [--channel CH --video NNN] [--run-id RUN]`."""
     if not options.src:
         raise UsageError("store needs --src PATH (or: store episode, store flush-outbox)")
-    if options.include_remotion:
-        raise UsageError("--include-remotion belongs to `store episode`")
+    for flag in ("include_remotion", "skip_audio"):
+        if getattr(options, flag, False):
+            raise UsageError(f"--{flag.replace('_', '-')} belongs to `store episode`")
     artifact = infer_artifact(
         ctx,
         options.src,
@@ -185,9 +196,9 @@ def _finish(
     if not config.getoption("run"):
         return _dry_run(config, ctx, plan, header, notes, target, as_json)
     if not as_json:
-        print(header)
+        print(printable(header))
         for note in notes:
-            print(f"  skipped: {note}")
+            print(printable(f"  skipped: {note}"))
         print_plan(plan, operations_for(config))
     if not plan.fixes:
         if not as_json:
@@ -241,14 +252,14 @@ def _dry_run(config, ctx, plan, header, notes, target: Target, as_json: bool) ->
             )
         )
         return ExitCode.OK
-    print(header)
+    print(printable(header))
     for note in notes:
-        print(f"  skipped: {note}")
+        print(printable(f"  skipped: {note}"))
     print()
     print_plan(plan, registry)
     for result in checks:
         for reason in result.reasons:
-            print(f"[{result.index}] would be refused: {reason}")
+            print(printable(f"[{result.index}] would be refused: {reason}"))
     if plan.fixes:
         print("dry-run: nothing was changed. Add --run to apply this plan.")
     else:
@@ -298,7 +309,7 @@ def _say(options: argparse.Namespace, data: dict[str, Any], line: str) -> None:
     if getattr(options, "json", False):
         print(dumps_json(data))
     else:
-        print(line)
+        print(printable(line))  # names from disk: escaped, never obeyed by the terminal
 
 
 def _lock(config: Config, argv: list[str]):

@@ -535,7 +535,7 @@ class StorePlanner:
         if src_sha == dest_sha:
             return [], entry, src_sha  # the bytes are there; only the record is missing
         # Bytes its own manifest does not vouch for are damaged; either way they are kept.
-        damaged = known is not None and known[1].sha256 != dest_sha
+        damaged = known is not None and known[1].sha256 not in (None, dest_sha)
         mark, note = (CORRUPT, "the damaged copy, kept") if damaged else (SUPERSEDED, "kept")
         aside = dest_ref.sibling(f"{dest_ref.name}{mark}{self.stamp}")
         return (

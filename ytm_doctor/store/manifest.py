@@ -4,7 +4,8 @@ A manifest is `<base>/manifests/<kind>/<stamp>__<id>.json`, where <base> is the 
 `<share>/uploads/<namespace>/` or the same layout in the outbox. Every path in it is relative
 (entries to the base, sources to a named root), never an absolute path through the share mount
 (seed 000 §0). Several manifests may name one stored path (stored again later); the newest one
-speaks for it.
+speaks for it. A manifest the old store scripts wrote is read too, into the same entries
+(store/legacy.py), so what they stored is verified and counts as stored.
 """
 
 from __future__ import annotations
@@ -13,38 +14,37 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ytm_doctor.jsonio import JsonInputError, dumps_json, loads_json, read_json
+from ytm_doctor.store.legacy import NotLegacy, read_legacy
+from ytm_doctor.store.manifest_types import KINDS, MODES, StoredEntry, epoch
+
+# KINDS, MODES and StoredEntry live in manifest_types (the old scripts' reader needs them too)
+# and are still imported from here.
+__all__ = [
+    "KINDS",
+    "MANIFESTS_DIR",
+    "MAX_MANIFEST_BYTES",
+    "MODES",
+    "SCHEMA",
+    "Manifest",
+    "StoredEntry",
+    "dumps",
+    "latest_by_path",
+    "load_manifests",
+    "manifest_rel",
+    "parse",
+    "read_manifest",
+    "template",
+]
 
 SCHEMA = "ytm.shared_store_manifest.v1"
 MANIFESTS_DIR = "manifests"
-KINDS = (
-    "scripts",
-    "episode_asset_pack",
-    "remotion_mp4",
-    "thumbnails",
-    "audio_final",
-    "capcut_exports",
-    "capcut_draft_packs",
-)
-MODES = ("shared", "outbox")
 MAX_MANIFEST_BYTES = 4 << 20
 WHAT = "store manifest"  # how a JsonInputError names one
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class StoredEntry:
-    """One stored file of a manifest."""
-
-    path: str  # relative to the base
-    size: int | None
-    sha256: str | None
-    mtime_ns: int | None  # of the stored copy when it was verified
-    source: dict[str, Any]  # {"root", "path", "size", "mtime_ns"} of the local file
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Manifest:
     data: dict[str, Any]
     entries: list[StoredEntry] = field(default_factory=list)
     problem: str | None = None  # why it cannot be used (unreadable, invalid)
+    legacy: bool = False  # written by an old store script (store/legacy.py)
 
     @property
     def kind(self) -> str:
@@ -77,16 +78,7 @@ class Manifest:
     @property
     def order(self) -> tuple[float, str]:
         """Newest last: by creation time (to the microsecond), then name."""
-        return (_epoch(self.created_at), self.rel.rsplit("/", 1)[-1])
-
-
-def _epoch(text: str) -> float:
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc).timestamp()
-        except ValueError:
-            continue
-    return 0.0
+        return (epoch(self.created_at), self.rel.rsplit("/", 1)[-1])
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -143,7 +135,7 @@ def parse(rel: str, raw: bytes) -> Manifest:
 
 def _from_data(rel: str, data: Any) -> Manifest:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        return Manifest(rel, data if isinstance(data, dict) else {}, problem="not a store manifest")
+        return _from_legacy(rel, data)
     entries = []
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list):
@@ -154,6 +146,17 @@ def _from_data(rel: str, data: Any) -> Manifest:
             return Manifest(rel, data, problem=f"invalid entry {json.dumps(item)[:80]}")
         entries.append(entry)
     return Manifest(rel, data, entries)
+
+
+def _from_legacy(rel: str, data: Any) -> Manifest:
+    """An old script's manifest, its own fields kept and what the tool reads (kind, channel,
+    video, created_at, host, mode) put in the tool's terms; else why it cannot be used."""
+    raw = data if isinstance(data, dict) else {}
+    try:
+        entries, meta = read_legacy(data)
+    except NotLegacy as exc:
+        return Manifest(rel, raw, problem=str(exc))
+    return Manifest(rel, {**raw, **meta}, entries, legacy=True)
 
 
 def _entry(item: Any) -> StoredEntry | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ytm_doctor.anchor import Anchor
 from ytm_doctor.fix.operation import Operation, Refused
-from ytm_doctor.fix.ops.treecopy import copy_into
+from ytm_doctor.fix.ops.treecopy import copy_into, tree_bytes
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import sha256_file
@@ -31,6 +31,9 @@ class Copy(Operation):
 
     def creates(self, action: Action) -> PathRef | None:
         return action.path
+
+    def adds_bytes(self, action, path, ex) -> int:
+        return tree_bytes(ex.confine_source(action.source))
 
     def inverse(self, action, path, ex) -> dict[str, Any]:
         return {

@@ -23,6 +23,18 @@ class Replace(Operation):
     def describe(self, action: Action) -> str:
         return f"replace  {action.path} ({len(action.data or b'')} bytes)"
 
+    def adds_bytes(self, action, path, ex) -> int:
+        # The new bytes, and the old ones kept in the run's backups (on the workspace's volume,
+        # counted here as if on this one: a replaced file is a small one).
+        try:
+            old = os.lstat(path).st_size
+        except FileNotFoundError:
+            old = 0
+        return len(action.data or b"") + old
+
+    def undo_adds_bytes(self, inverse, path, ex) -> int:
+        return os.stat(ex.confine(PathRef.from_json(inverse["backup"]))).st_size
+
     def inverse(self, action, path, ex) -> dict[str, Any]:
         return {
             "op": "restore",

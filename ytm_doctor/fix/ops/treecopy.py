@@ -30,6 +30,20 @@ def copy_into(source: str, into: Anchor, name: str) -> list[list[Any]]:
     return sorted(items)
 
 
+def tree_bytes(source: str) -> int:
+    """The bytes a copy of `source` writes: the sizes of its files (a link at `source` itself
+    is followed, links below it are copied as links and take no space)."""
+    if not os.path.isdir(source):
+        return os.stat(source).st_size
+    total = 0
+    for dirpath, _dirnames, filenames in os.walk(source):  # never descends through a link
+        for name in filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISREG(st.st_mode):
+                total += st.st_size
+    return total
+
+
 def _copy_dir(source: str, into: Anchor, name: str, rel: str, items: list[list[Any]]) -> None:
     into.mkdir(name, 0o700)  # its own mode once filled, as copytree leaves it
     with into.child(name) as sub:

@@ -23,6 +23,9 @@ class Write(Operation):
     def creates(self, action: Action) -> PathRef | None:
         return action.path
 
+    def adds_bytes(self, action, path, ex) -> int:
+        return len(action.data or b"")
+
     def inverse(self, action, path, ex) -> dict[str, Any]:
         digest = hashlib.sha256(action.data or b"").hexdigest()
         return {"op": "remove", "path": action.path.to_json(), "sha256": digest}

@@ -16,7 +16,7 @@ from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import CopyError
 from ytm_doctor.store.copy import copy_verified
-from ytm_doctor.store.policy import delete_allowed, not_allowed_note
+from ytm_doctor.store.policy import release_refusal
 
 if TYPE_CHECKING:
     from ytm_doctor.fix.executor import Executor
@@ -63,13 +63,15 @@ class Release(Operation):
             st = into.lstat(name)
             if not stat.S_ISREG(st.st_mode):
                 raise CopyError(errno.EINVAL, "is not a regular file; left as it is", path)
-            if not delete_allowed(ex.ctx.config, action.path):
-                raise Refused(not_allowed_note(action.path))
             if os.path.samestat(st, os.stat(source)):
                 # The "stored copy" is this very file (or a link or hard link to it): no copy.
                 raise CopyError(
                     errno.EINVAL, f"{action.source} is this file, not a copy of it", path
                 )
+            # The policy, and where the copy is, judged now: a plan file cannot widen either.
+            refusal = release_refusal(ex.ctx, action.path, action.source)
+            if refusal is not None:
+                raise Refused(refusal)
             self._verify_both(action, source, path, expected, ex)
             if action.target:
                 _replace_by_link(into, name, action.target)
@@ -96,6 +98,10 @@ class Release(Operation):
                 f"changed since it was stored (SHA-256 {local}, stored {expected}); it is kept",
                 path,
             )
+
+    def undo_adds_bytes(self, inverse, path, ex) -> int:
+        # Undo copies the stored bytes back (the release itself only removes or links).
+        return os.stat(ex.confine(PathRef.from_json(inverse["source"]))).st_size
 
     def inverse_problems(self, inverse, path, ex, freed) -> list[str]:
         ref = PathRef.from_json(inverse["path"])

@@ -18,6 +18,8 @@ from ytm_doctor.store.copy import copy_verified
 class Retire(Operation):
     name = "retire"
     restores = True
+    # adds_bytes stays 0: a manifest of a few KB moves from the outbox into the run's backups,
+    # in a flush that frees the outbox; a flush must still run on a full disk.
 
     def describe(self, action: Action) -> str:
         return f"retire   {action.path} (kept in this run's backups)"

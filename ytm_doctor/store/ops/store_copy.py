@@ -20,6 +20,9 @@ class StoreCopy(StoredFile):
         digest = f" (sha256 {action.sha256[:12]})" if action.sha256 else ""
         return f"store    {action.source} -> {action.path}{digest}, verified"
 
+    def adds_bytes(self, action, path, ex) -> int:
+        return os.stat(ex.confine_source(action.source)).st_size
+
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
         source = ex.confine_source(action.source)
         made = make_parents(ex, action.path)

@@ -24,6 +24,9 @@ class StoreManifest(StoredFile):
     def describe(self, action: Action) -> str:
         return f"manifest {action.path}"
 
+    def adds_bytes(self, action, path, ex) -> int:
+        return len(action.data or b"")  # filled in with sizes and hashes: about this much
+
     def do(self, action, path, inverse, ex) -> dict[str, Any]:
         # From the plan file: a hand-edited one may carry anything (a JsonInputError fails the fix).
         raw = loads_json(action.data or b"{}", what="manifest data", source=str(action.path))
