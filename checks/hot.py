@@ -2,7 +2,8 @@
 
 YTM401/YTM402 judge the CapCut draft of each unposted episode's adopted run; YTM403 the links of
 video/input that make Hot depend on the share; YTM404 Hot episodes with no run yet; YTM405 runs
-named by status.json that are gone from video/runs, usually archived (seed 003).
+named by status.json that are gone from video/runs, usually archived (seed 003); YTM406 the runs
+the archive guards would let `ytm-doctor archive runs` move.
 
 Drafts are judged per episode with a few targeted reads (readlink, stat, one small JSON), not
 through the walk: only the adopted run of an unposted episode matters, and Published episodes'
@@ -13,17 +14,22 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ytm_doctor.facts import ArchivedRunFacts, DraftFacts
+from ytm_doctor.facts import ArchivableRunsFacts, ArchivedRunFacts, DraftFacts
 from ytm_doctor.jsonio import MISSING, NOT_UTF8, JsonInputError, read_json
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.runs.layout import KEEP_MARKER, RunStats
+from ytm_doctor.runs.select import Guards, Selection, conclude, describe_runs, pre_decide
 from ytm_doctor.standins import OFFLINE_FALLBACK
+from ytm_doctor.text import plural
+from ytm_doctor.text import size as human_size
 from ytm_doctor.workspace import BACKUP_MARK, DRAFT_LINK, INPUT_DIR, Episode, Stage, episode_of
 
 if TYPE_CHECKING:
@@ -76,6 +82,16 @@ ADOPTED_RUN_MISSING = Rule(
     tags=("hot", "runs", "archive", "episode"),
     fixer="restore-run",
 )
+RUNS_ARCHIVABLE = Rule(
+    code="YTM406",
+    name="runs-archivable",
+    severity=Severity.INFO,
+    summary="runs the archive guards let move to video/_archive (warning while disk is low)",
+    tags=("hot", "runs", "archive", "disk"),
+    fixer="archive-runs",
+)
+GIB = 1024**3
+_RUNS_PREFIX = len(RUNS_DIR) + 1  # "video/runs/"
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -631,6 +647,113 @@ class AdoptedRunMissing(Check):
         return f"{RUNS_DIR}/{run_id}" if os.path.isdir(path) else None
 
 
+# --- YTM406: runs the archive guards let go ---------------------------------------------------
+
+
+class RunsArchivable(Check):
+    """What `ytm-doctor archive runs` would move now, measured through the shared walk: the
+    model decides adopted and newest-N runs before the walk, the walk measures the others
+    (their `.keep`, their newest mtime for the recent guard, their size)."""
+
+    rule = RUNS_ARCHIVABLE
+
+    def start(self, ctx: Context) -> None:
+        self.guards = Guards.from_config(ctx.config)
+        selection = Selection(ctx.scope.channel, ctx.scope.video)
+        self.decisions = pre_decide(describe_runs(ctx.workspace), selection, self.guards)
+        self.measured = {d.run.run_id: RunStats() for d in self.decisions if not d.kept}
+        kinds = frozenset({"file", "dir", "link", "other"})
+        self.subscriptions = (
+            (Subscription(("workspace",), kinds, (RUNS_DIR,)),) if self.measured else ()
+        )
+
+    def visit(self, entry: Entry, ctx: Context) -> tuple[Finding, ...]:
+        # Called for every entry under video/runs (most of a workspace): kept lean on purpose.
+        rel = entry.rel
+        run_id, _, inside = rel[_RUNS_PREFIX:].partition("/")
+        stats = self.measured.get(run_id)
+        if stats is None:
+            return ()
+        try:
+            st = os.lstat(entry.path)
+        except FileNotFoundError:
+            return ()  # gone since it was listed
+        except OSError as exc:
+            stats.error = f"{rel}: {exc.strerror or exc}"
+            return ()
+        stats.entries += 1
+        if st.st_mtime_ns > stats.newest_ns:
+            stats.newest_ns = st.st_mtime_ns
+        if entry.kind == "file":
+            stats.size_bytes += st.st_size
+            if inside == KEEP_MARKER:
+                stats.keep_marker = True
+        elif inside == KEEP_MARKER:
+            stats.keep_marker = True  # a .keep folder or link protects as well
+        return ()
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        decisions = conclude(self.decisions, self.measured, self.guards)
+        movable = [d for d in decisions if d.archivable]
+        if not movable:
+            return []
+        size = sum(d.stats.size_bytes for d in movable if d.stats)
+        kept: dict[str, int] = {}
+        for decision in decisions:
+            for guard in decision.kept:
+                kept[guard] = kept.get(guard, 0) + 1
+        free_gib, warn = self._low_disk(ctx)
+        unscoped = sum(1 for d in movable if d.run.episode is None)
+        held = sum(1 for d in decisions if d.kept)
+        guards = ", ".join(f"{n} {_guard_name(g, self.guards)}" for g, n in kept.items())
+        message = (
+            f"{plural(len(movable), 'run')} ({human_size(size)}) could be archived to "
+            f"video/_archive/ ({unscoped} tied to no episode); {held} kept"
+            + (f" ({guards})" if guards else "")
+        )
+        if free_gib is not None:
+            message += (
+                f"; the workspace's disk has {free_gib:.1f} GiB free, below "
+                f"disk.warn_free_gib ({warn:g}): archiving is a rename there and frees nothing "
+                "by itself, it sets apart what may leave the disk"
+            )
+        facts = ArchivableRunsFacts(
+            run_ids=tuple(d.run.run_id for d in movable),
+            size_bytes=size,
+            channel=ctx.scope.channel,
+            video=ctx.scope.video,
+            kept=kept,
+            free_gib=None if free_gib is None else round(free_gib, 1),
+            warn_free_gib=warn if free_gib is not None else None,
+        )
+        return [
+            self.rule.finding(
+                message,
+                root="workspace",
+                path=RUNS_DIR,
+                abs_path=os.path.join(os.fspath(ctx.paths.workspace_root), RUNS_DIR),
+                severity=Severity.WARNING if free_gib is not None else None,
+                channel=ctx.scope.channel,
+                video=ctx.scope.video,
+                details=facts.to_details(),
+            )
+        ]
+
+    def _low_disk(self, ctx: Context) -> tuple[float | None, float]:
+        """Free GiB on the workspace's disk when below disk.warn_free_gib (as YTM501 measures:
+        what users get), else None."""
+        warn = float(ctx.config["disk.warn_free_gib"])
+        try:
+            free = shutil.disk_usage(ctx.paths.workspace_root).free / GIB
+        except OSError:
+            return None, warn
+        return (free, warn) if free < warn else (None, warn)
+
+
+def _guard_name(guard: str, guards: Guards) -> str:
+    return f"newest {guards.keep_last_runs}" if guard == "newest" else guard
+
+
 @hookimpl
 def ytm_doctor_collect_checks() -> list[Check]:
     return [
@@ -639,4 +762,5 @@ def ytm_doctor_collect_checks() -> list[Check]:
         HotInputOnShare(),
         VideoRunMissing(),
         AdoptedRunMissing(),
+        RunsArchivable(),
     ]

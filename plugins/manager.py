@@ -47,6 +47,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("materialize-input", "ytm_doctor.fixers.materialize_input"),
     ("relink-draft", "ytm_doctor.fixers.relink_draft"),
     ("restore-run", "ytm_doctor.fixers.restore_run"),
+    ("archive-runs", "ytm_doctor.fixers.archive_runs"),
     ("reseed-planning-cache", "ytm_doctor.fixers.reseed_planning_cache"),
     ("seed-planning", "ytm_doctor.fixers.seed_planning"),
     ("placeholder-thumbnail", "ytm_doctor.fixers.placeholder_thumbnail"),

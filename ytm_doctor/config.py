@@ -69,6 +69,14 @@ KEYS: dict[str, KeySpec] = {
     "disk.stop_free_gib": KeySpec(
         "number", "violation below this many GiB free; nothing writes to a volume below it"
     ),
+    "archive.keep_recent_minutes": KeySpec(
+        "int",
+        "archive runs never moves a run modified within this many minutes",
+        flag="keep_recent_minutes",
+    ),
+    "archive.keep_last_runs": KeySpec(
+        "int", "archive runs keeps this many newest runs of each episode", flag="keep_last_runs"
+    ),
     "mirror.rsync_bin": KeySpec("str", "rsync binary", "YTM_RSYNC_BIN"),
     "mirror.nice": KeySpec("int", "nice level of rsync", "YTM_MIRROR_NICE"),
     "mirror.timeout_sec": KeySpec("int", "rsync --timeout", "YTM_RSYNC_TIMEOUT_SEC"),

@@ -231,6 +231,47 @@ class ArchivedRunFacts:
         return facts
 
 
+# --- YTM406 -> archive-runs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchivableRunsFacts:
+    """The runs the archive guards let go now, in the scan's scope; the fixer moves those of
+    them that the guards, asked again when it plans, still let go."""
+
+    run_ids: tuple[str, ...]
+    size_bytes: int
+    channel: str | None = None  # the scan's --channel/--video: the archive's scope
+    video: str | None = None
+    kept: Mapping[str, int] = field(default_factory=dict)  # guard -> runs it keeps
+    free_gib: float | None = None  # free space on the workspace's disk, when below warn
+    warn_free_gib: float | None = None
+
+    def to_details(self) -> dict[str, Any]:
+        return {
+            "run_ids": list(self.run_ids),
+            "size_bytes": self.size_bytes,
+            "channel": self.channel,
+            "video": self.video,
+            "kept": dict(self.kept),
+            "free_gib": self.free_gib,
+            "warn_free_gib": self.warn_free_gib,
+        }
+
+    @classmethod
+    def from_finding(cls, finding: Finding) -> ArchivableRunsFacts:
+        kept = _opt(finding, "kept", dict, {})
+        return cls(
+            run_ids=_strings(finding, "run_ids"),
+            size_bytes=_opt(finding, "size_bytes", (int,), 0),
+            channel=_opt(finding, "channel", _STR),
+            video=_opt(finding, "video", _STR),
+            kept={k: v for k, v in kept.items() if isinstance(v, int)},
+            free_gib=_opt(finding, "free_gib", _NUMBER),
+            warn_free_gib=_opt(finding, "warn_free_gib", _NUMBER),
+        )
+
+
 # --- YTM602 -> reseed-planning-cache ----------------------------------------------------------
 
 

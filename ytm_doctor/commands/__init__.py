@@ -29,6 +29,8 @@ COMMANDS = (
     "mirror",
     "store",
     "reclaim",
+    "archive",
+    "restore",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 

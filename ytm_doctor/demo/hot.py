@@ -1,11 +1,15 @@
 """Planted for the hot checks: YTM401 hot-draft-missing-locally, YTM402 run-dir-symlink-broken,
-YTM403 hot-input-on-share, YTM404 video-run-missing and YTM405 adopted-run-missing."""
+YTM403 hot-input-on-share, YTM404 video-run-missing, YTM405 adopted-run-missing and YTM406
+runs-archivable."""
 
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
 
-from ytm_doctor.demo.files import symlink, write_json
+from ytm_doctor.demo.files import mp4_bytes, png_bytes, symlink, write_bytes, write_json
 from ytm_doctor.demo.tree_hot import write_draft
 from ytm_doctor.demo.world import DemoBuild, Family, episode, stamp_to_iso
 
@@ -101,8 +105,48 @@ def plant_ytm405(demo: DemoBuild) -> None:
     )
 
 
+def plant_ytm406(demo: DemoBuild) -> None:
+    """runs-archivable: CH01-002 (Published) was rendered six times and two legacy runs from
+    before the episode naming sit in video/runs. The guards keep the adopted run (older than
+    two retakes), the two retakes (newest 2), a run marked `.keep` and one whose images are
+    being regenerated right now (recent); the oldest run and the legacy runs may go."""
+    ep = episode("CH01-002")
+    runs = demo.workspace / "video" / "runs"
+    adopted = ep.run_ids[-1]
+    stamps = ("20251201T100000Z", "20251205T100000Z", "20251208T100000Z", "20251220T090000Z")
+    oldest, regenerated, marked, retake = (f"{ep.episode_id}__{s}" for s in stamps)
+    newest = f"{ep.episode_id}__20251222T090000Z"
+    # run id -> the time its files are dated (their stamp: when they were rendered)
+    aged = {run_id: run_id.rpartition("__")[2] for run_id in (oldest, regenerated, marked)}
+    aged.update({retake: stamps[3], newest: newest.rpartition("__")[2]})
+    aged.update({"192": "20251015T120000Z", "api_20251101_shorts": "20251101T080000Z"})
+    for run_id in aged:
+        write_bytes(runs / run_id / "remotion" / "output" / "final.mp4", mp4_bytes())
+        write_bytes(runs / run_id / "images" / "0001.png", png_bytes((120, 120, 120)))
+    write_bytes(runs / marked / ".keep", b"")
+    aged[adopted] = adopted.rpartition("__")[2]  # older than the retakes: kept as adopted
+    for run_id, stamp in aged.items():
+        _age(runs / run_id, stamp)
+    # Written after the aging: this run is being regenerated now, deep inside it.
+    write_bytes(runs / regenerated / "images" / "0002.png", png_bytes((90, 90, 90)))
+    demo.instances["YTM406"] = (
+        f"workspaces/video/runs/{oldest}, 192 and api_20251101_shorts may be archived; kept: "
+        f"{adopted} (adopted), the two retakes (newest 2), {marked} (.keep) and {regenerated} "
+        "(images regenerated now)"
+    )
+
+
+def _age(run_dir: Path, stamp: str) -> None:
+    """Every entry of the run dated `stamp`, deepest first (dating a file touches no dir)."""
+    when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).timestamp()
+    for folder, dirs, files in os.walk(run_dir, topdown=False):
+        for name in dirs + files:
+            os.utime(os.path.join(folder, name), (when, when), follow_symlinks=False)
+        os.utime(folder, (when, when))
+
+
 FAMILY = Family(
     plugin="hot",
-    codes=("YTM401", "YTM402", "YTM403", "YTM404", "YTM405"),
-    plants=(plant_ytm401, plant_ytm402, plant_ytm403, plant_ytm404, plant_ytm405),
+    codes=("YTM401", "YTM402", "YTM403", "YTM404", "YTM405", "YTM406"),
+    plants=(plant_ytm401, plant_ytm402, plant_ytm403, plant_ytm404, plant_ytm405, plant_ytm406),
 )
