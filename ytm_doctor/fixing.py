@@ -179,10 +179,10 @@ def print_runs(ctx: Context) -> None:
     if not runs:
         print(f"no runs journaled in {log_dir}")
     for rec in runs:
+        # str() throughout: a journal edited by hand may hold anything in its header.
+        header = rec.header
         done = sum(e.done for e in rec.entries)
-        undo_of = rec.header.get("undo_of")
-        what = f"undo of {undo_of}" if undo_of else rec.header.get("command", "?")
-        print(
-            f"{rec.header.get('run_id')}  {rec.header.get('started', '')[:19]}  "
-            f"{what:<22} {done} actions"
-        )
+        undo_of = header.get("undo_of")
+        what = f"undo of {undo_of}" if undo_of else str(header.get("command") or "?")
+        started = str(header.get("started") or "")[:19]
+        print(f"{header.get('run_id')}  {started}  {what:<22} {done} actions")

@@ -90,7 +90,9 @@ def print_undo_plan(plan: UndoPlan, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     header = plan.record.header
     out.write(
-        f"undo of run {plan.run_id} ({header.get('command')}, {header.get('started', '')[:19]}):\n"
+        # str(): a journal edited by hand may hold anything in its header
+        f"undo of run {plan.run_id} ({header.get('command')}, "
+        f"{str(header.get('started') or '')[:19]}):\n"
     )
     for group in plan.groups:
         out.write(f"[{group.fix}] {'refused' if group.problems else 'ready'}\n")
