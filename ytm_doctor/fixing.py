@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
@@ -28,7 +30,8 @@ from ytm_doctor.fix.output import (
 from ytm_doctor.fix.plan import Plan
 from ytm_doctor.fix.planning import Planned, Selection, build_plan
 from ytm_doctor.fix.run import RunOutcome, check_plan, override_from, run_plan
-from ytm_doctor.fix.undo import plan_undo, run_undo
+from ytm_doctor.fix.run_lock import RunBusy, run_lock
+from ytm_doctor.fix.undo import UndoPlan, plan_undo, run_undo
 from ytm_doctor.session import scan
 
 if TYPE_CHECKING:
@@ -106,7 +109,7 @@ def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
                 planned.without_fixer,
                 info_unselected=planned.info_unselected,
             )
-        return execute(config, ctx, planned.plan, "fix", argv)
+        return locked(config, "fix", argv, lambda: execute(config, ctx, planned.plan, "fix", argv))
     if config.getoption("json"):
         data = {
             "dry_run": True,
@@ -133,7 +136,7 @@ def apply_command(config: Config, plan_file: str, argv: list[str]) -> int:
     plan = Plan.read(plan_file, registry)
     ctx = Context(config)
     if config.getoption("run"):
-        return execute(config, ctx, plan, "apply", argv)
+        return locked(config, "apply", argv, lambda: execute(config, ctx, plan, "apply", argv))
     results = check_plan(ctx, plan.fixes, registry, override_from(config))
     if config.getoption("json"):
         data = {"dry_run": True, "results": [result_json(r) for r in results]}
@@ -158,19 +161,46 @@ def undo_command(config: Config, run_id: str | None, argv: list[str]) -> int:
         print_runs(ctx)
         return ExitCode.OK
     registry = operations_for(config)
-    plan = plan_undo(ctx, registry, run_id)
-    if plan.undone_by:
-        print(
-            f"note: run {run_id} was already undone (at least in part) by "
-            f"{', '.join(plan.undone_by)}; what is already reverted shows below as refused"
-        )
     if not config.getoption("run"):
+        plan = plan_undo(ctx, registry, run_id)
+        _note_undone(plan)
         print_undo_plan(plan)
         return ExitCode.OK
-    outcome = run_undo(ctx, registry, plan, argv)
-    print_undo_outcome(outcome)
-    clean = outcome.count("refused") == outcome.count("failed") == 0
-    return ExitCode.OK if clean else ExitCode.VIOLATIONS
+
+    plan_undo(ctx, registry, run_id)  # a bad run id is exit 4 before any lock is taken
+
+    def undo() -> int:
+        # Judged again under the lock: another run may have changed the disk meanwhile.
+        plan = plan_undo(ctx, registry, run_id)
+        _note_undone(plan)
+        outcome = run_undo(ctx, registry, plan, argv)
+        print_undo_outcome(outcome)
+        clean = outcome.count("refused") == outcome.count("failed") == 0
+        return ExitCode.OK if clean else ExitCode.VIOLATIONS
+
+    return locked(config, "undo", argv, undo)
+
+
+def _note_undone(plan: UndoPlan) -> None:
+    if plan.undone_by:
+        print(
+            f"note: run {plan.run_id} was already undone (at least in part) by "
+            f"{', '.join(plan.undone_by)}; what is already reverted shows below as refused"
+        )
+
+
+def locked(config: Config, command: str, argv: list[str], work: Callable[[], int]) -> int:
+    """`work()` while holding fix.lock (one fix, apply or undo run at a time); when another
+    run keeps it past the wait, nothing is done: one line naming the holder, exit 1."""
+    try:
+        with run_lock(config, command, argv):
+            return work()
+    except RunBusy as exc:
+        if config.getoption("json"):
+            holder = exc.holder.to_json()
+            print(json.dumps({"status": "busy", "holder": holder, "lock": os.fspath(exc.path)}))
+        print(f"ytm-doctor: {command}: {exc}; nothing done", file=sys.stderr)
+        return ExitCode.VIOLATIONS
 
 
 def print_runs(ctx: Context) -> None:

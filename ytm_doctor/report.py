@@ -258,6 +258,8 @@ def load_previous(report_dir: Path, *, warn: bool = True) -> dict[str, Any] | No
     (with `warn`) and counts as no previous report: every finding is new this once, and the
     saving scan replaces it, so one bad file never breaks the scans after it."""
     path = report_dir / LATEST_NAME
+    if not os.path.lexists(path):  # no report yet, or no report dir (its writers will say)
+        return None
     try:
         data = read_json_object(path, max_bytes=LATEST_MAX_BYTES, what="previous report")
         if not isinstance(data.get("findings"), list):
