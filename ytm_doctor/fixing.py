@@ -93,23 +93,14 @@ def print_outcome(config: Config, outcome: RunOutcome) -> None:
 
 
 def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
-    planned, ctx = plan_fixes(config, scope, argv)
+    if config.getoption("run"):
+        # Scanned, planned and applied under one lock: a plan made while another run changes
+        # the disk would describe a world that is gone by the time it runs.
+        return locked(config, "fix", argv, lambda: _fix_run(config, scope, argv))
+    planned, _ = plan_fixes(config, scope, argv)
     registry = operations_for(config)
     plan_out = config.getoption("plan_out")
-    if plan_out:
-        try:
-            write_atomic(plan_out, planned.plan.dumps())
-        except OSError as exc:
-            raise UsageError(f"cannot write the plan to {plan_out}: {exc}") from None
-    if config.getoption("run"):
-        if not config.getoption("json"):
-            print_plan(
-                planned.plan,
-                registry,
-                planned.without_fixer,
-                info_unselected=planned.info_unselected,
-            )
-        return locked(config, "fix", argv, lambda: execute(config, ctx, planned.plan, "fix", argv))
+    _save_plan(planned, plan_out)
     if config.getoption("json"):
         data = {
             "dry_run": True,
@@ -129,6 +120,27 @@ def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
     else:
         print("nothing to fix.")
     return ExitCode.OK
+
+
+def _fix_run(config: Config, scope: Scope, argv: list[str]) -> int:
+    planned, ctx = plan_fixes(config, scope, argv)
+    _save_plan(planned, config.getoption("plan_out"))
+    if not config.getoption("json"):
+        print_plan(
+            planned.plan,
+            operations_for(config),
+            planned.without_fixer,
+            info_unselected=planned.info_unselected,
+        )
+    return execute(config, ctx, planned.plan, "fix", argv)
+
+
+def _save_plan(planned: Planned, plan_out: str | None) -> None:
+    if plan_out:
+        try:
+            write_atomic(plan_out, planned.plan.dumps())
+        except OSError as exc:
+            raise UsageError(f"cannot write the plan to {plan_out}: {exc}") from None
 
 
 def apply_command(config: Config, plan_file: str, argv: list[str]) -> int:

@@ -5,8 +5,9 @@ replacement is not there yet) and fail part-way through their own. The lock is t
 mirror, the store and saving scans (ytm_doctor.lock.Lock: owner, heartbeat, stale takeover).
 
 A second run waits a few seconds for the first to end (most runs are that short) and then goes
-on; its fixes are judged against the disk as the first one left it, so what that one already
-did is refused as stale, never done twice. If the lock is still held after the wait, it does
+on against the disk as the first one left it: `fix --run` holds the lock from its scan on, so
+it plans from that disk; a saved plan's fixes that the first already made are refused as stale,
+never done twice. If the lock is still held after the wait, it does
 nothing and says who holds it, with exit 1: like `store --run`, and unlike a timer's mirror or
 scan (exit 0), the change asked for was not made.
 """
