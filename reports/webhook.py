@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ytm_doctor import __version__
 from ytm_doctor.atomic import create_atomic
+from ytm_doctor.jsonio import read_json_object
 from ytm_doctor.model import Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.redact import mask_secret, redact_text, secret_parts
@@ -41,6 +42,7 @@ TIMEOUT_S = 5.0
 MAX_POSTS_PER_RUN = 20  # a long queue drains over several runs instead of stalling one
 TOP_FINDINGS = 5
 LINE_LIMIT = 200
+QUEUED_MAX_BYTES = 1 << 20  # a queued post is a few kB (the top findings only)
 
 
 @hookimpl
@@ -181,8 +183,10 @@ class Notifier:
             if posts >= MAX_POSTS_PER_RUN:
                 return len(waiting), None
             try:
-                payload = json.loads(path.read_text(encoding="utf-8"))["payload"]
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+                # Bounded and depth-safe: a bad queue file is set aside, never a crash.
+                record = read_json_object(path, max_bytes=QUEUED_MAX_BYTES, what="queued post")
+                payload = record["payload"]
+            except (ValueError, KeyError) as exc:  # JsonInputError is a ValueError
                 self._set_aside(path, exc)
                 waiting.remove(path)
                 continue

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.clock import iso_seconds
 from ytm_doctor.errors import UsageError
+from ytm_doctor.jsonio import INVALID_JSON, MISSING, JsonInputError, read_json
 from ytm_doctor.model import Finding, display
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 BASELINE_SCHEMA = "ytm-doctor.baseline.v1"
 _FINGERPRINT = re.compile(r"[0-9a-f]{24}")
+# A baseline entry is ~150 bytes: this holds a million findings and refuses a video.
+BASELINE_MAX_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,14 @@ def load_baseline(path: str | os.PathLike) -> Baseline:
     """Read a baseline file; anything missing or malformed is a one-line usage error."""
     where = Path(path).absolute()
     try:
-        text = where.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"baseline {display(str(where))} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"baseline {display(str(where))} cannot be read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"baseline {display(str(where))} is not valid JSON: {exc}") from None
+        data = read_json(where, max_bytes=BASELINE_MAX_BYTES, what="baseline")
+    except JsonInputError as exc:
+        shown = display(str(where))
+        if exc.kind == MISSING:
+            raise UsageError(f"baseline {shown} does not exist") from None
+        if exc.kind == INVALID_JSON:
+            raise UsageError(f"baseline {shown} is not valid JSON: {exc.detail}") from None
+        raise UsageError(f"baseline {shown} cannot be read: {exc.reason}") from None
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         raise UsageError(
             f"baseline {display(str(where))} is not a ytm-doctor baseline "

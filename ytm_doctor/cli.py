@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -26,7 +27,7 @@ from ytm_doctor.config import (
     load_config,
     read_config_file,
 )
-from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.errors import ExitCode, Terminated, UsageError
 from ytm_doctor.plugins.manager import PluginLoadError, make_plugin_manager
 from ytm_doctor.redact import redact_argv
 
@@ -41,8 +42,8 @@ EPILOG = """commands:
 
 Run `ytm-doctor COMMAND --help` for a command's options.
 Configuration: --config PATH, else ${env}, else ./{name} (see `ytm-doctor config`).
-Exit codes: 0 no violations, 1 violations (or a check errored), 2 interrupted,
-3 internal error, 4 usage or configuration error, 5 no checks selected."""
+Exit codes: 0 no violations, 1 violations (or a check errored), 2 interrupted
+(Ctrl-C, SIGTERM), 3 internal error, 4 usage or configuration error, 5 no checks selected."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -175,35 +176,100 @@ def _reconfigure_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    _reconfigure_streams()
+    """Run one command; every way it can end is an exit code and at most one line on stderr.
+    Called in-process (tests, embedders) it leaves the caller's signal handlers alone; the
+    console script goes through console_main."""
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        _reconfigure_streams()
         return int(run(argv))
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _say(f"{PROG}: error: {exc}")
         return ExitCode.USAGE_ERROR
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated) from console_main
+        _say(f"{PROG}: interrupted{' by SIGTERM' if isinstance(exc, Terminated) else ''}")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`); nothing more to say, nowhere to say it.
-        sys.stderr.close()
-        return ExitCode.OK
+        return output_cut()
     except PluginLoadError as exc:
-        print(f"{PROG}: internal error: {exc}", file=sys.stderr)
+        _say(f"{PROG}: internal error: {exc}")
         return ExitCode.INTERNAL_ERROR
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
-        print(
+        _say(
             f"{PROG}: internal error: {type(exc).__name__}: {exc} "
-            f"(set {DEBUG_ENV}=1 for the traceback)",
-            file=sys.stderr,
+            f"(set {DEBUG_ENV}=1 for the traceback)"
         )
         return ExitCode.INTERNAL_ERROR
 
 
+def console_main() -> int:
+    """The `ytm-doctor` console script (reached through ytm_doctor.__main__, which already
+    made Ctrl-C during start-up quiet): main() with this process's signals and stdout handled."""
+    install_signal_handlers()
+    try:
+        code = main()
+        # Flushed here, where a closed pipe can still be handled, not at exit, where Python
+        # would print "Exception ignored ... BrokenPipeError".
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = output_cut()
+    except KeyboardInterrupt:  # a second Ctrl-C while the first was being reported
+        code = ExitCode.INTERRUPTED
+    return code
+
+
+def install_signal_handlers() -> None:
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM raises Terminated, in the main thread: both
+    unwind the same way (a fix rolled back, every lock released in its `finally`, exit 2). A
+    signal ignored when the process started (nohup, `trap '' INT`) stays ignored."""
+    for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, _term)):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, handler)
+    previous = sys.unraisablehook
+
+    def redeliver(unraisable: sys.UnraisableHookArgs) -> None:
+        # A signal's exception raised where Python cannot pass it on (a weakref callback of
+        # an import, a __del__) would be printed as "Exception ignored" and lost: raise the
+        # signal again instead, to be handled at the next point that can.
+        kind = unraisable.exc_type
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            signal.raise_signal(signal.SIGTERM if issubclass(kind, Terminated) else signal.SIGINT)
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = redeliver
+
+
+def _term(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+# A closed stdout ends the run as git and coreutils end it: they die of SIGPIPE, which the shell
+# reports as 128 + 13. So `set -o pipefail` scripts learn that the output was cut, and plain
+# pipelines (`ytm-doctor list | head -1`) do not care. pytest returns 1 here, which for
+# ytm-doctor would claim violations; 0 would claim a complete run.
+BROKEN_PIPE_EXIT = 141
+
+
+def output_cut() -> int:
+    """stdout's reader went away: say nothing, and point stdout at /dev/null so that what is
+    still buffered has somewhere to go at exit."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: not a real file (tests)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return BROKEN_PIPE_EXIT
+
+
+def _say(line: str) -> None:
+    # stderr may be a closed pipe too: the exit code still tells what happened.
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console_main())

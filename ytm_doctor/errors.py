@@ -20,3 +20,8 @@ class UsageError(Exception):
 
 class ConfigError(UsageError):
     """The configuration cannot be used as given."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager or `kill` stopping the run), raised in the main thread so it
+    unwinds like Ctrl-C: fixes rolled back, locks released, exit 2."""

@@ -8,6 +8,8 @@ engine is ytm_doctor.fix; this module only reads options and prints.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
@@ -27,7 +29,8 @@ from ytm_doctor.fix.output import (
 from ytm_doctor.fix.plan import Plan
 from ytm_doctor.fix.planning import Planned, Selection, build_plan
 from ytm_doctor.fix.run import RunOutcome, check_plan, override_from, run_plan
-from ytm_doctor.fix.undo import plan_undo, run_undo
+from ytm_doctor.fix.run_lock import RunBusy, run_lock
+from ytm_doctor.fix.undo import UndoPlan, plan_undo, run_undo
 from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.session import scan
 
@@ -90,23 +93,14 @@ def print_outcome(config: Config, outcome: RunOutcome) -> None:
 
 
 def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
-    planned, ctx = plan_fixes(config, scope, argv)
+    if config.getoption("run"):
+        # Scanned, planned and applied under one lock: a plan made while another run changes
+        # the disk would describe a world that is gone by the time it runs.
+        return locked(config, "fix", argv, lambda: _fix_run(config, scope, argv))
+    planned, _ = plan_fixes(config, scope, argv)
     registry = operations_for(config)
     plan_out = config.getoption("plan_out")
-    if plan_out:
-        try:
-            write_atomic(plan_out, planned.plan.dumps())
-        except OSError as exc:
-            raise UsageError(f"cannot write the plan to {plan_out}: {exc}") from None
-    if config.getoption("run"):
-        if not config.getoption("json"):
-            print_plan(
-                planned.plan,
-                registry,
-                planned.without_fixer,
-                info_unselected=planned.info_unselected,
-            )
-        return execute(config, ctx, planned.plan, "fix", argv)
+    _save_plan(planned, plan_out)
     if config.getoption("json"):
         data = {
             "dry_run": True,
@@ -128,12 +122,33 @@ def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:
     return ExitCode.OK
 
 
+def _fix_run(config: Config, scope: Scope, argv: list[str]) -> int:
+    planned, ctx = plan_fixes(config, scope, argv)
+    _save_plan(planned, config.getoption("plan_out"))
+    if not config.getoption("json"):
+        print_plan(
+            planned.plan,
+            operations_for(config),
+            planned.without_fixer,
+            info_unselected=planned.info_unselected,
+        )
+    return execute(config, ctx, planned.plan, "fix", argv)
+
+
+def _save_plan(planned: Planned, plan_out: str | None) -> None:
+    if plan_out:
+        try:
+            write_atomic(plan_out, planned.plan.dumps())
+        except OSError as exc:
+            raise UsageError(f"cannot write the plan to {plan_out}: {exc}") from None
+
+
 def apply_command(config: Config, plan_file: str, argv: list[str]) -> int:
     registry = operations_for(config)
     plan = Plan.read(plan_file, registry)
     ctx = Context(config)
     if config.getoption("run"):
-        return execute(config, ctx, plan, "apply", argv)
+        return locked(config, "apply", argv, lambda: execute(config, ctx, plan, "apply", argv))
     results = check_plan(ctx, plan.fixes, registry, override_from(config))
     if config.getoption("json"):
         data = {"dry_run": True, "results": [result_json(r) for r in results]}
@@ -158,19 +173,46 @@ def undo_command(config: Config, run_id: str | None, argv: list[str]) -> int:
         print_runs(ctx)
         return ExitCode.OK
     registry = operations_for(config)
-    plan = plan_undo(ctx, registry, run_id)
-    if plan.undone_by:
-        print(
-            f"note: run {run_id} was already undone (at least in part) by "
-            f"{', '.join(plan.undone_by)}; what is already reverted shows below as refused"
-        )
     if not config.getoption("run"):
+        plan = plan_undo(ctx, registry, run_id)
+        _note_undone(plan)
         print_undo_plan(plan)
         return ExitCode.OK
-    outcome = run_undo(ctx, registry, plan, argv)
-    print_undo_outcome(outcome)
-    clean = outcome.count("refused") == outcome.count("failed") == 0
-    return ExitCode.OK if clean else ExitCode.VIOLATIONS
+
+    plan_undo(ctx, registry, run_id)  # a bad run id is exit 4 before any lock is taken
+
+    def undo() -> int:
+        # Judged again under the lock: another run may have changed the disk meanwhile.
+        plan = plan_undo(ctx, registry, run_id)
+        _note_undone(plan)
+        outcome = run_undo(ctx, registry, plan, argv)
+        print_undo_outcome(outcome)
+        clean = outcome.count("refused") == outcome.count("failed") == 0
+        return ExitCode.OK if clean else ExitCode.VIOLATIONS
+
+    return locked(config, "undo", argv, undo)
+
+
+def _note_undone(plan: UndoPlan) -> None:
+    if plan.undone_by:
+        print(
+            f"note: run {plan.run_id} was already undone (at least in part) by "
+            f"{', '.join(plan.undone_by)}; what is already reverted shows below as refused"
+        )
+
+
+def locked(config: Config, command: str, argv: list[str], work: Callable[[], int]) -> int:
+    """`work()` while holding fix.lock (one fix, apply or undo run at a time); when another
+    run keeps it past the wait, nothing is done: one line naming the holder, exit 1."""
+    try:
+        with run_lock(config, command, argv):
+            return work()
+    except RunBusy as exc:
+        if config.getoption("json"):
+            holder = exc.holder.to_json()
+            print(dumps_json({"status": "busy", "holder": holder, "lock": os.fspath(exc.path)}))
+        print(f"ytm-doctor: {command}: {exc}; nothing done", file=sys.stderr)
+        return ExitCode.VIOLATIONS
 
 
 def print_runs(ctx: Context) -> None:
@@ -179,10 +221,10 @@ def print_runs(ctx: Context) -> None:
     if not runs:
         print(f"no runs journaled in {log_dir}")
     for rec in runs:
+        # str() throughout: a journal edited by hand may hold anything in its header.
+        header = rec.header
         done = sum(e.done for e in rec.entries)
-        undo_of = rec.header.get("undo_of")
-        what = f"undo of {undo_of}" if undo_of else rec.header.get("command", "?")
-        print(
-            f"{rec.header.get('run_id')}  {rec.header.get('started', '')[:19]}  "
-            f"{what:<22} {done} actions"
-        )
+        undo_of = header.get("undo_of")
+        what = f"undo of {undo_of}" if undo_of else str(header.get("command") or "?")
+        started = str(header.get("started") or "")[:19]
+        print(f"{header.get('run_id')}  {started}  {what:<22} {done} actions")

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import socket
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from ytm_doctor import __version__
 from ytm_doctor.clock import iso_millis
 from ytm_doctor.errors import ExitCode
+from ytm_doctor.jsonio import MISSING, NOT_OBJECT, JsonInputError, read_json_object
 from ytm_doctor.model import Check, Finding, Severity, display, json_safe
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 REPORT_PREFIX = "report__"
 LATEST_NAME = "latest.json"
+# Read back to compare with: 50,000 findings are some 40 MB; anything far larger is not ours.
+LATEST_MAX_BYTES = 512 << 20
 
 
 class ReportWriter(Protocol):
@@ -247,13 +251,28 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join(pad + line for line in text.splitlines())
 
 
-def load_previous(report_dir: Path) -> dict[str, Any] | None:
-    """The last saved report (latest.json), or None when there is none or it is unreadable."""
-    try:
-        data = json.loads((report_dir / LATEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def load_previous(report_dir: Path, *, warn: bool = True) -> dict[str, Any] | None:
+    """The last saved report (latest.json), or None when there is none or it cannot be used.
+
+    A latest.json that is torn, huge, nested too deeply or not a report is one warning line
+    (with `warn`) and counts as no previous report: every finding is new this once, and the
+    saving scan replaces it, so one bad file never breaks the scans after it."""
+    path = report_dir / LATEST_NAME
+    if not os.path.lexists(path):  # no report yet, or no report dir (its writers will say)
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("findings"), list) else None
+    try:
+        data = read_json_object(path, max_bytes=LATEST_MAX_BYTES, what="previous report")
+        if not isinstance(data.get("findings"), list):
+            raise JsonInputError(NOT_OBJECT, "previous report", os.fspath(path), "has no findings")
+    except JsonInputError as exc:
+        if warn and exc.kind != MISSING:
+            print(
+                f"ytm-doctor: warning: {exc}; compared with no previous report "
+                "(a saving scan replaces it)",
+                file=sys.stderr,
+            )
+        return None
+    return data
 
 
 def compare_with_previous(report: Report, previous: dict[str, Any] | None, scope) -> None:

@@ -33,9 +33,22 @@ def deliver_report(report: Report, config: Config) -> SavedReport | None:
     saved = saved_report_for(report, config)
     pm = config.pluginmanager
     kwargs = {"report": report, "config": config, "saved": saved}
-    call_each_isolated(pm, WRITE_HOOK, kwargs, writer_failed)
-    run_collected_writers(report, config)
+    cut: list[BrokenPipeError] = []
+
+    def on_writer_error(name: str, exc: Exception) -> None:
+        # A writer's broken pipe is stdout's reader gone (`| head`): not the writer's fault,
+        # and no warning. The files and notifiers still get their turn; then the CLI ends
+        # quietly (cli.output_cut).
+        if isinstance(exc, BrokenPipeError):
+            cut.append(exc)
+        else:
+            writer_failed(name, exc)
+
+    call_each_isolated(pm, WRITE_HOOK, kwargs, on_writer_error)
+    run_collected_writers(report, config, on_writer_error)
     call_each_isolated(pm, READY_HOOK, kwargs, notifier_failed)
+    if cut:
+        raise cut[0]
     return saved
 
 
@@ -60,7 +73,11 @@ def call_each_isolated(
             on_error(impl.plugin_name, exc)
 
 
-def run_collected_writers(report: Report, config: Config) -> None:
+def run_collected_writers(
+    report: Report,
+    config: Config,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> None:
     """Writer objects of the older plugin style (`ytm_doctor_collect_writers`: `name` and
     `write(report, config)`), each on its own, after the hook's writers as they always ran."""
     try:
@@ -75,7 +92,7 @@ def run_collected_writers(report: Report, config: Config) -> None:
             try:
                 writer.write(report, config)
             except Exception as exc:
-                writer_failed(getattr(writer, "name", type(writer).__name__), exc)
+                (on_error or writer_failed)(getattr(writer, "name", type(writer).__name__), exc)
 
 
 def writer_failed(name: str, exc: Exception) -> None:

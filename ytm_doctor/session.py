@@ -36,7 +36,8 @@ def selection_for(config: Config, checks: list[Check]) -> Selection:
     """The checks this invocation's --select/--ignore/-k/--lf leave."""
     only = None
     if config.getoption("lf"):
-        only = rules_with_findings(load_previous(config.paths.report_dir))
+        # Quiet here: a bad latest.json is told once, when the scan compares with it.
+        only = rules_with_findings(load_previous(config.paths.report_dir, warn=False))
         if not only:  # nothing failed last time (or no last time): run everything, as pytest
             only = None
     return select_checks(

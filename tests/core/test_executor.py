@@ -325,6 +325,32 @@ def test_failing_action_rolls_back_the_ones_before(w: World, monkeypatch):
     assert any("rolled_back" in n for n in record.notes)
 
 
+def test_any_exception_of_an_action_fails_the_fix_and_rolls_back(w: World, monkeypatch):
+    fix = relativize(w)
+    before = w.all()
+
+    def buggy(*args, **kwargs):
+        raise RuntimeError("a bug in an operation")
+
+    monkeypatch.setattr(os, "symlink", buggy)
+    ex = w.executor()
+    result = ex.apply(1, fix)
+    assert result.status == "failed"
+    assert result.reasons[0].endswith("RuntimeError: a bug in an operation")
+    assert any(r.startswith("reverted: rename") for r in result.reasons)
+    assert w.all() == before
+
+
+def test_an_action_a_plugin_built_with_wrong_types_is_refused_before_it_runs(w: World):
+    fix = relativize(w)
+    fix.actions[1].target = ["a"]  # type: ignore[assignment]  # what a buggy fixer might do
+    before = w.all()
+    result = w.executor().apply(1, fix)
+    assert result.status == "refused"
+    assert result.reasons == ["plan action symlink has an invalid link target"]
+    assert w.all() == before
+
+
 def test_failing_copy_leaves_no_partial_copy_and_restores_the_link(w: World, monkeypatch):
     (w.ws / "video" / "input" / "CH01").mkdir(parents=True)
     link = w.ws / "video" / "input" / "CH01" / "bgm"

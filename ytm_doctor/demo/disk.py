@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import timedelta
 
 from ytm_doctor.demo.files import mp4_bytes, write_bytes, write_json
 from ytm_doctor.demo.store import store_copy
 from ytm_doctor.demo.world import CONFIG_NAME, NAMESPACE, DemoBuild, Family, episode
+from ytm_doctor.jsonio import read_json_object
 from ytm_doctor.store import manifest
 
 
@@ -30,7 +30,8 @@ def plant_ytm502(demo: DemoBuild) -> None:
     base = demo.share / "uploads" / NAMESPACE
     week_ago = (demo.built_at - timedelta(days=7)).timestamp()
     status = demo.workspace / "scripts" / ep.channel / ep.video / "status.json"
-    write_json(status, {**json.loads(status.read_text(encoding="utf-8")), "publish_lock": True})
+    current = read_json_object(status, max_bytes=1 << 20, what="status.json")
+    write_json(status, {**current, "publish_lock": True})
     export_rel = f"video/runs/{ep.run_ids[-1]}/{ep.episode_id}_capcut_export.mp4"
     write_bytes(demo.workspace / export_rel, mp4_bytes())
     for path in (status, demo.workspace / export_rel):

@@ -4,7 +4,6 @@ runs-archivable."""
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from ytm_doctor.demo.files import mp4_bytes, png_bytes, symlink, write_bytes, write_json
 from ytm_doctor.demo.tree_hot import write_draft
 from ytm_doctor.demo.world import DemoBuild, Family, episode, stamp_to_iso
+from ytm_doctor.jsonio import read_json_object
 
 
 def plant_ytm401(demo: DemoBuild) -> None:
@@ -25,7 +25,7 @@ def plant_ytm401(demo: DemoBuild) -> None:
     (run_dir / "capcut_draft").unlink()
     symlink(run_dir / "capcut_draft", shared)
     info_path = run_dir / "capcut_draft_info.json"
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info = read_json_object(info_path, max_bytes=1 << 20, what="draft info")
     info["draft_path"] = str(shared)
     write_json(info_path, info)
     demo.instances["YTM401"] = (

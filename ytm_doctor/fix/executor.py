@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.anchor import Anchor
 from ytm_doctor.atomic import fsync_dir
+from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.journal import Journal
 from ytm_doctor.fix.operation import Operation, OperationRegistry, Refused
 from ytm_doctor.fix.plan import Action, Fix, PathRef, first_touches
@@ -57,6 +58,15 @@ class UndoStep:
 
     op: Operation
     inverse: dict[str, Any]
+
+
+def failure(exc: BaseException) -> str:
+    """One line for an exception that failed a fix: the message of an expected kind (an OSError,
+    a refusal, bad input), the type too for anything else (it is a bug somewhere)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (OSError, Refused, ValueError, UsageError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Executor:
@@ -161,7 +171,9 @@ class Executor:
         reasons: list[str] = []
         try:
             ops = [self.registry.get(a.op) for a in fix.actions]
-        except Refused as exc:
+            for action in fix.actions:  # a plugin's fixer may build what no plan file may hold
+                self.registry.validate(action)
+        except (Refused, UsageError) as exc:
             return [str(exc)]
         existing = self.first_touches(fix)
         sources = [ref for op, a in zip(ops, fix.actions, strict=True) for ref in op.reads(a)]
@@ -230,25 +242,32 @@ class Executor:
         return [p for p in problems if p]
 
     def check(self, index: int, fix: Fix) -> FixResult:
-        reasons = self.problems(fix)
+        try:
+            reasons = self.problems(fix)
+        except Exception as exc:  # a plugin's operation or a hand-made fix: refused, not a crash
+            reasons = [f"cannot be checked: {failure(exc)}"]
         return FixResult(index, fix, "refused" if reasons else "ready", reasons)
 
     # -- applying ----------------------------------------------------------------------------
 
     def apply(self, index: int, fix: Fix) -> FixResult:
+        """Run `fix` whole or not at all: refused before its first action, or every action
+        done, or those done reverted. Any exception of an action (an operation's bug, a value
+        of the wrong type) fails the fix like an OSError does; only Ctrl-C and SIGTERM go on
+        up, after the roll-back."""
         result = self.check(index, fix)
         if result.status == "refused":
             if self.journal:
-                self.journal.note({"fix": index, "refused": result.reasons})
+                self._note({"fix": index, "refused": result.reasons})
             return result
         assert self.journal is not None, "apply needs a journal"
         done: list[UndoStep] = []
         for action in fix.actions:
             try:
                 done.append(self._run(index, action))
-            except (OSError, ValueError, Refused) as exc:
+            except Exception as exc:
                 result.status = "failed"
-                result.reasons.append(f"{self.registry.describe(action)}: {exc}")
+                result.reasons.append(f"{self._describe(action)}: {failure(exc)}")
                 result.reasons.extend(self._roll_back(index, done))
                 result.actions_done = 0
                 return result
@@ -258,6 +277,18 @@ class Executor:
             result.actions_done += 1
         result.status = "applied"
         return result
+
+    def _describe(self, action: Action) -> str:
+        try:
+            return self.registry.describe(action)
+        except Exception:  # the action is what failed: name it plainly
+            return f"{action.op} {action.path}"
+
+    def _note(self, record: dict[str, Any]) -> None:
+        # The journal's own disk may fail too; the fix's result still reaches the audit line.
+        with contextlib.suppress(OSError):
+            assert self.journal is not None
+            self.journal.note(record)
 
     def _run(self, index: int, action: Action) -> UndoStep:
         """Do one action; journal it (begin, then done) with the inverse that undoes it."""
@@ -277,16 +308,17 @@ class Executor:
     def _roll_back(self, index: int, done: list[UndoStep]) -> list[str]:
         notes = []
         for step in reversed(done):
-            what = f"{step.inverse['op']} {PathRef.from_json(step.inverse['path'])}"
+            what = step.inverse.get("op", "?")
             try:
+                what = f"{what} {PathRef.from_json(step.inverse.get('path'))}"
                 # Putting back what the fix changed never waits for space: it only returns the
                 # disk to where it was before the fix.
                 self.run_inverse(step, check_space=False)
                 notes.append(f"reverted: {what}")
-            except (OSError, Refused) as exc:
-                notes.append(f"could NOT revert {step.inverse['op']}: {exc}")
+            except Exception as exc:  # one revert that fails must not stop the others
+                notes.append(f"could NOT revert {what}: {failure(exc)}")
         if self.journal:
-            self.journal.note({"fix": index, "rolled_back": notes})
+            self._note({"fix": index, "rolled_back": notes})
         return notes
 
     # -- undo --------------------------------------------------------------------------------

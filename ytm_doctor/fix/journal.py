@@ -79,9 +79,11 @@ class Journal:
 class JournalEntry:
     seq: int
     fix: int
-    action: dict[str, Any]
-    inverse: dict[str, Any]
+    action: Any  # a dict as ytm-doctor writes it; undo checks before it trusts one
+    inverse: Any
     done: bool
+    line: int = 0  # where it is in the journal file, for messages
+    malformed: str = ""  # why its done line cannot be used (empty: it can)
 
 
 @dataclass
@@ -90,6 +92,9 @@ class JournalRecord:
     header: dict[str, Any]
     entries: list[JournalEntry] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    # Lines that begin an action but name no fix or sequence number: which fix they belong to
+    # is unknown, so undo refuses the whole run rather than miss one.
+    damaged: list[int] = field(default_factory=list)
 
 
 def read_journal(log_dir: Path, run_id: str) -> JournalRecord:
@@ -113,21 +118,42 @@ def read_journal(log_dir: Path, run_id: str) -> JournalRecord:
             item = loads_json_object(line, what="journal line", source=where)
         except JsonInputError:
             continue  # torn by a crash while writing: its action is not recorded as done
-        kind = item.get("type")
-        if kind == "run":
-            record.header = item
-        elif kind == "begin":
-            entry = JournalEntry(item["seq"], item["fix"], item["action"], item["inverse"], False)
-            by_seq[entry.seq] = entry
-            record.entries.append(entry)
-        elif kind == "done" and item.get("seq") in by_seq:
-            by_seq[item["seq"]].done = True
-            by_seq[item["seq"]].inverse.update(item.get("inverse_update") or {})
-        elif kind == "note":
-            record.notes.append(item)
+        _read_line(record, by_seq, item, number)
     if not record.header:
         raise UsageError(f"{path} is not a ytm-doctor journal")
     return record
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _read_line(
+    record: JournalRecord, by_seq: dict[int, JournalEntry], item: dict[str, Any], number: int
+) -> None:
+    """One parsed line into `record`. Nothing here trusts a field's type: a journal may have
+    been edited or damaged, and reading it must still list the run and let undo refuse."""
+    kind = item.get("type")
+    if kind == "run":
+        record.header = item
+    elif kind == "begin":
+        seq, fix = item.get("seq"), item.get("fix")
+        if not (_is_int(seq) and _is_int(fix)):
+            record.damaged.append(number)
+            return
+        entry = JournalEntry(seq, fix, item.get("action"), item.get("inverse"), False, number)
+        by_seq[seq] = entry
+        record.entries.append(entry)
+    elif kind == "done" and _is_int(item.get("seq")) and item["seq"] in by_seq:
+        entry = by_seq[item["seq"]]
+        entry.done = True
+        update = item.get("inverse_update") or {}
+        if isinstance(update, dict) and isinstance(entry.inverse, dict):
+            entry.inverse.update(update)
+        else:
+            entry.malformed = f"its done line {number} does not hold an object"
+    elif kind == "note":
+        record.notes.append(item)
 
 
 def list_runs(log_dir: Path) -> list[JournalRecord]:

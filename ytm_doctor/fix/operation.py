@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.errors import UsageError
-from ytm_doctor.fix.plan import Action, PathRef
+from ytm_doctor.fix.plan import Action, PathRef, check_action
 from ytm_doctor.fix.state import describe_state, state_matches
 
 if TYPE_CHECKING:
@@ -62,14 +62,13 @@ class Operation:
     # -- describing ----------------------------------------------------------------------------
 
     def validate(self, action: Action) -> None:
-        """Raise UsageError when `action` is not a well-formed instance of this operation."""
+        """Raise UsageError when `action` is not a well-formed instance of this operation: a
+        field it needs is missing, or any field has the wrong type (checked here too, for
+        actions a plugin's fixer built without a plan file)."""
         for name in self.needs:
             if getattr(action, name) is None:
                 raise UsageError(f"plan action {action.op} lacks {name}")
-        if action.target is not None and ("\0" in action.target or not action.target):
-            raise UsageError(f"plan action {action.op} has an invalid link target")
-        if action.options is not None and not isinstance(action.options, dict):
-            raise UsageError(f"plan action {action.op} options must be an object")
+        check_action(action)
 
     def describe(self, action: Action) -> str:
         """One line for the printed plan."""

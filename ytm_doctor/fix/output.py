@@ -92,7 +92,8 @@ def result_json(r: FixResult) -> dict[str, Any]:
 def print_undo_plan(plan: UndoPlan, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     header = plan.record.header
-    started = str(header.get("started", ""))[:19]
+    # str(): a journal edited by hand may hold anything in its header
+    started = str(header.get("started") or "")[:19]
     out.write(printable(f"undo of run {plan.run_id} ({header.get('command')}, {started}):") + "\n")
     for group in plan.groups:
         out.write(f"[{group.fix}] {'refused' if group.problems else 'ready'}\n")

@@ -9,6 +9,8 @@ cannot name a place outside them.
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +29,16 @@ PLAN_WHAT = "plan file"  # how a JsonInputError names one
 # A plan carries the bytes it writes (base64): store manifests, placeholders, info files. Far
 # below this; the bound only keeps a video given by mistake from being read into memory.
 MAX_PLAN_BYTES = 256 << 20
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# The fields a precondition's state may hold (ytm_doctor.fix.state.path_state) and their types.
+STATE_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "kind": str,
+    "target": str,
+    "sha256": str,
+    "size": int,
+    "mtime_ns": int,
+    "empty": bool,
+}
 
 
 @dataclass(frozen=True)
@@ -55,11 +67,12 @@ class PathRef:
 
     @classmethod
     def from_json(cls, data: Any) -> PathRef:
-        # Strings only: str() would turn a number or a list into a path nobody wrote.
-        if not isinstance(data, dict) or not all(
-            isinstance(data.get(k), str) for k in ("root", "rel")
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("root"), str)
+            and isinstance(data.get("rel"), str)
         ):
-            raise UsageError(f"plan path {data!r} must be an object with root and rel strings")
+            raise UsageError(f"plan path {shown(data)} must be an object with string root and rel")
         return cls(data["root"], data["rel"])
 
     def sibling(self, name: str) -> PathRef:
@@ -112,28 +125,102 @@ class Action:
 
     @classmethod
     def from_json(cls, data: Any) -> Action:
-        if not isinstance(data, dict) or not isinstance(data.get("op"), str):
-            raise UsageError(f"plan action {data!r} has no op")
+        """An action of a plan file, every field of the type it must have (UsageError if not):
+        a wrong type would otherwise surface half-way through a fix, as a TypeError."""
+        if not isinstance(data, dict) or not isinstance(data.get("op"), str) or not data["op"]:
+            raise UsageError(f"plan action {shown(data)} has no op")
+        where = f"plan action {data['op']}"
+        encoded = optional(data, "data_b64", str, where)
         try:
-            raw = base64.b64decode(data["data_b64"], validate=True) if "data_b64" in data else None
+            raw = base64.b64decode(encoded, validate=True) if encoded is not None else None
         except ValueError:
-            raise UsageError("plan action data is not valid base64") from None
+            raise UsageError(f"{where} data is not valid base64") from None
         action = cls(
             op=data["op"],
             path=PathRef.from_json(data.get("path")),
-            dest=PathRef.from_json(data["dest"]) if "dest" in data else None,
-            source=PathRef.from_json(data["source"]) if "source" in data else None,
-            target=data.get("target"),
+            dest=_optional_ref(data, "dest"),
+            source=_optional_ref(data, "source"),
+            target=optional(data, "target", str, where),
             data=raw,
-            note=str(data.get("note", "")),
-            options=data.get("options"),
-            sha256=data.get("sha256"),
+            note=optional(data, "note", str, where) or "",
+            options=optional(data, "options", dict, where),
+            sha256=optional(data, "sha256", str, where),
         )
-        if action.options is not None and not isinstance(action.options, dict):
-            raise UsageError(f"plan action {action.op} options must be an object")
-        if action.target is not None and ("\0" in action.target or not action.target):
-            raise UsageError(f"plan action {action.op} has an invalid link target")
+        check_action(action)
         return action
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for messages about a plan or a journal."""
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    if value is None:
+        return "null"
+    return "object" if isinstance(value, dict) else names.get(type(value), type(value).__name__)
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A value in a one-line message, cut short (a plan may hold anything, of any size)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"<{json_type(value)}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def optional(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    """`data[key]` when it has type `kind`, None when absent or null; UsageError otherwise."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        expected = json_type(kind()) if kind is not int else "number"
+        raise UsageError(f"{where}: {key} must be a {expected}, got {json_type(value)}")
+    return value
+
+
+def _optional_ref(data: dict[str, Any], key: str) -> PathRef | None:
+    return PathRef.from_json(data[key]) if data.get(key) is not None else None
+
+
+def check_action(action: Action) -> None:
+    """UsageError unless every field of `action` has its type: what a plan file, a plugin's
+    fixer or a journal may get wrong before the Executor relies on it."""
+    where = f"plan action {action.op}"
+    for name in ("path", "dest", "source"):
+        ref = getattr(action, name)
+        if not (ref is None and name != "path") and not isinstance(ref, PathRef):
+            raise UsageError(f"{where}: {name} must be a path (root and rel)")
+    if action.target is not None and (
+        not isinstance(action.target, str) or "\0" in action.target or not action.target
+    ):
+        raise UsageError(f"{where} has an invalid link target")
+    if action.data is not None and not isinstance(action.data, bytes):
+        raise UsageError(f"{where}: data must be bytes")
+    if not isinstance(action.note, str):
+        raise UsageError(f"{where}: note must be a string")
+    if action.options is not None:
+        if not isinstance(action.options, dict):
+            raise UsageError(f"{where} options must be an object")
+        try:  # journaled as they are: a value json cannot write would fail the fix half-way
+            json.dumps(action.options)
+        except (TypeError, ValueError, RecursionError):
+            raise UsageError(f"{where} options cannot be written as JSON") from None
+    if action.sha256 is not None and not (
+        isinstance(action.sha256, str) and SHA256_HEX.fullmatch(action.sha256)
+    ):
+        raise UsageError(f"{where}: sha256 must be 64 lowercase hex digits")
+
+
+def check_state(state: Any, where: str) -> dict[str, Any]:
+    """A precondition's recorded state, its fields of the types path_state writes."""
+    if not isinstance(state, dict) or not isinstance(state.get("kind"), str):
+        raise UsageError(f"{where}: a precondition's state must be an object with a kind")
+    for key, kind in STATE_FIELDS.items():
+        value = state.get(key)
+        wrong_bool = kind is int and isinstance(value, bool)
+        if value is not None and (not isinstance(value, kind) or wrong_bool):
+            raise UsageError(f"{where}: precondition {key} must not be {json_type(value)}")
+    return dict(state)
 
 
 @dataclass
@@ -177,25 +264,46 @@ class Fix:
     @classmethod
     def from_json(cls, data: Any) -> Fix:
         if not isinstance(data, dict):
-            raise UsageError("plan fix must be an object")
+            raise UsageError(f"plan fix must be an object, got {json_type(data)}")
         try:
-            return cls(
-                fixer=str(data["fixer"]),
-                rule=str(data["rule"]),
-                title=str(data.get("title", "")),
-                actions=[Action.from_json(a) for a in data["actions"]],
-                fingerprints=[str(f) for f in data.get("fingerprints", [])],
-                channel=data.get("channel"),
-                video=data.get("video"),
-                stage=data.get("stage"),
-                destructive=bool(data.get("destructive", False)),
-                preconditions=[
-                    (PathRef.from_json(p["path"]), dict(p["state"]))
-                    for p in data.get("preconditions", [])
-                ],
-            )
-        except (KeyError, TypeError) as exc:
-            raise UsageError(f"plan fix is malformed: {exc}") from None
+            where = f"plan fix {shown(data['fixer'], 40)}"
+            actions, fingerprints = data["actions"], data.get("fingerprints") or []
+            preconditions = data.get("preconditions") or []
+        except KeyError as exc:
+            raise UsageError(f"plan fix is malformed: {exc} missing") from None
+        for key, value in (
+            ("actions", actions),
+            ("fingerprints", fingerprints),
+            ("preconditions", preconditions),
+        ):
+            if not isinstance(value, list):
+                raise UsageError(f"{where}: {key} must be an array, got {json_type(value)}")
+        if not all(isinstance(f, str) for f in fingerprints):
+            raise UsageError(f"{where}: fingerprints must be strings")
+        if not all(isinstance(p, dict) for p in preconditions):
+            raise UsageError(f"{where}: each precondition must be an object")
+        return cls(
+            fixer=_required_str(data, "fixer", where),
+            rule=_required_str(data, "rule", where),
+            title=optional(data, "title", str, where) or "",
+            actions=[Action.from_json(a) for a in actions],
+            fingerprints=list(fingerprints),
+            channel=optional(data, "channel", str, where),
+            video=optional(data, "video", str, where),
+            stage=optional(data, "stage", str, where),
+            destructive=bool(optional(data, "destructive", bool, where)),
+            preconditions=[
+                (PathRef.from_json(p.get("path")), check_state(p.get("state"), where))
+                for p in preconditions
+            ],
+        )
+
+
+def _required_str(data: dict[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise UsageError(f"{where}: {key} must be a string, got {json_type(value)}")
+    return value
 
 
 @dataclass
@@ -256,9 +364,15 @@ class Plan:
             raise UsageError(f"{source}: not a ytm-doctor plan (schema {PLAN_SCHEMA} expected)")
         try:
             created = datetime.strptime(data["created"], ISO_SECONDS).replace(tzinfo=timezone.utc)
-            fixes = [Fix.from_json(f) for f in data["fixes"]]
+            fixes = data["fixes"]
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"{source}: malformed plan: {exc}") from None
+        roots, host = data.get("roots") or {}, data.get("host") or ""
+        if not isinstance(fixes, list):
+            raise UsageError(f"{source}: malformed plan: fixes must be an array")
+        if not isinstance(roots, dict) or not isinstance(host, str):
+            raise UsageError(f"{source}: malformed plan: roots must be an object, host a string")
+        fixes = [Fix.from_json(f) for f in fixes]
         for fix in fixes:
             for action in fix.actions:
                 try:
@@ -268,8 +382,8 @@ class Plan:
         return cls(
             created=created,
             fixes=fixes,
-            roots=dict(data.get("roots") or {}),
-            host=str(data.get("host", "")),
+            roots={str(k): str(v) for k, v in roots.items()},
+            host=host,
         )
 
 

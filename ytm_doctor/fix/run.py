@@ -95,22 +95,43 @@ def run_plan(
     journal = open_journal(ctx, {"command": command, "argv": argv, **(header or {})})
     executor = Executor(ctx, registry, journal=journal, override=override)
     executor.held_locks.update(held_locks or {})
-    results: list[FixResult] = []
-    for index, fix in enumerate(fixes, 1):
-        result = executor.apply(index, fix)
-        results.append(result)
-        if stop_at_first_failure and result.status != "applied":
-            break
     outcome = RunOutcome(
-        run_id=journal.run_id,
-        journal=journal.path,
-        results=results,
-        planned=len(fixes),
-        outcomes=list(executor.outcomes),
-        undoable=any(
-            registry.undoable(a) for r in results if r.status == "applied" for a in r.fix.actions
-        ),
+        run_id=journal.run_id, journal=journal.path, results=[], planned=len(fixes)
     )
+    interrupted = True  # until the loop ends: a Ctrl-C or SIGTERM run is audited too
+    try:
+        for index, fix in enumerate(fixes, 1):
+            result = executor.apply(index, fix)
+            outcome.results.append(result)
+            if stop_at_first_failure and result.status != "applied":
+                break
+        interrupted = False
+    finally:
+        outcome.outcomes = list(executor.outcomes)
+        outcome.undoable = any(
+            registry.undoable(a)
+            for r in outcome.results
+            if r.status == "applied"
+            for a in r.fix.actions
+        )
+        record = _audit_record(outcome, registry, command, argv, override)
+        if interrupted:
+            record["interrupted"] = True
+        elif audit_extra is not None:
+            record.update(audit_extra(outcome))
+        audit(ctx.paths.report_dir, record)
+    return outcome
+
+
+def _audit_record(
+    outcome: RunOutcome,
+    registry: OperationRegistry,
+    command: str,
+    argv: list[str],
+    override: Override | None,
+) -> dict[str, Any]:
+    """The audit.jsonl line of a run: what it applied, refused and failed, and any override."""
+    results = outcome.results
     record: dict[str, Any] = {
         "run_id": outcome.run_id,
         "command": command,
@@ -129,10 +150,7 @@ def run_plan(
                 and (r.fix.destructive or any(registry.destructive(a) for a in r.fix.actions))
             ],
         )
-    if audit_extra is not None:
-        record.update(audit_extra(outcome))
-    audit(ctx.paths.report_dir, record)
-    return outcome
+    return record
 
 
 def check_plan(

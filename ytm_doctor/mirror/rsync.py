@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ytm_doctor import errors
 from ytm_doctor.errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,8 +51,9 @@ RSYNC_EXIT = {
 }
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (launchd stopping the job): handled like Ctrl-C, so rsync is stopped too."""
+class Terminated(errors.Terminated):
+    """SIGTERM (launchd stopping the job): handled like Ctrl-C, so rsync is stopped too (the
+    CLI's own handler raises the same kind outside rsync's run)."""
 
 
 @dataclass(frozen=True)
