@@ -159,9 +159,9 @@ def test_a_plan_path_must_be_strings(world, cli, tmp_path) -> None:
         plan = json.loads(json.dumps(good))
         plan["fixes"][0]["actions"][0]["path"]["rel"] = bad
         plan_file.write_text(json.dumps(plan), encoding="utf-8")
-        refused(cli("apply", plan_file), "plan path", "root and rel strings")
+        refused(cli("apply", plan_file), "plan path", "with string root and rel")
     plan = json.loads(json.dumps(good))
     plan["fixes"][0]["actions"][0]["path"]["root"] = 0
     plan_file.write_text(json.dumps(plan), encoding="utf-8")
-    refused(cli("apply", plan_file, "--run"), "root and rel strings")
+    refused(cli("apply", plan_file, "--run"), "with string root and rel")
     assert link.is_symlink()  # nothing was applied
