@@ -501,7 +501,29 @@ def play(
     ],
 )
 @given(spec=worlds, sequence=sequences)
-# Minimal sequences the search found once, replayed every time (the explicit phase).
+# Sequences that lost content before, replayed every time (the explicit phase):
+# a placeholder on Hot, then a mirror over the Vault's real thumbnail (kept now in
+# <share>/ytm_mirror_backups/<run>/), then undo of the mirror (puts it back) ...
+@example(
+    spec={"episodes": [{**PLAIN_EPISODE, "thumb": "missing", "vault_thumb": "own"}], **PLAIN_WORLD},
+    sequence=[("fix", "YTM801", False), ("mirror",), ("undo", -1)],
+)
+# ... an offline fallback dir in place of Hot's link to the Vault's input dir, then a mirror
+# (which deletes the Vault's inputs inside it: kept in the mirror's backups) ...
+@example(
+    spec={"episodes": [{**PLAIN_EPISODE, "input": "vault_dir"}], **PLAIN_WORLD},
+    sequence=[("share-down", True), ("fix", None, False), ("share-up",), ("mirror",)],
+)
+# ... store, store --move, then undo of the first store (refused: the copy is the only one).
+@example(
+    spec={"episodes": [{**PLAIN_EPISODE, "published": True, "wav": True}], **PLAIN_WORLD},
+    sequence=[
+        ("store", 0, "wav", "plain", False),
+        ("store", 0, "wav", "--move", False),
+        ("undo", 0),
+    ],
+)
+# Found by this search:
 # store, then --symlink-back of the same file, then undo of the store: the undo hashed the
 # "source" through the new link (O_NOFOLLOW misspelt in ytm_doctor/hashing.py), found the
 # stored copy's own bytes there, and removed the only copy.
