@@ -10,7 +10,10 @@ import os
 from dataclasses import dataclass
 
 CHUNK = 8 * 1024 * 1024  # large reads keep hashlib (which releases the GIL) busy
-NOFOLLOW = getattr(os, "ONOFOLLOW", 0)
+# O_NOFOLLOW (0 where the platform has none): hashing a link fails instead of reading its
+# target, or a link to a stored copy would pass for a second copy of its bytes (undo of a store
+# then removed the copy a later --symlink-back link pointed at).
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class CopyError(OSError):
