@@ -198,6 +198,11 @@ def build(base: Path, spec: dict) -> list[tuple[str, str]]:
         made.append((ch, video))
         eid = f"{ch}-{video}"
         put(ws / f"scripts/{ch}/{video}/status.json", json.dumps({"publish_lock": ep["published"]}))
+        # Two runs: the newest is the adopted one, the older one is what `archive runs` moves.
+        for stamp in ("20260101T000000Z", "20260102T000000Z"):
+            put(
+                ws / f"video/runs/{eid}__{stamp}/remotion/output/final.mp4", f"{eid} {stamp} {salt}"
+            )
         if ep["script"]:
             put(ws / f"scripts/{ch}/{video}/content/assembled_human.md", f"# {eid} {salt}\n")
         if ep["wav"]:
@@ -295,6 +300,11 @@ STEPS = {
         st.just("store-episode"), st.integers(0, 1), st.sampled_from(MODES), st.booleans()
     ),
     "flush-outbox": st.tuples(st.just("flush-outbox")),
+    # Archive every run the guards let go (none kept for being recent or among the newest), put
+    # the newest archive back, reclaim published episodes' space against their stored copies.
+    "archive": st.tuples(st.just("archive")),
+    "restore": st.tuples(st.just("restore")),
+    "reclaim": st.tuples(st.just("reclaim")),
     # The share goes down: with False only the stub marker appears (as `stub_share()` of
     # tests/fixers/conftest.py), with True the mount goes away too, as it really does: the
     # share's files are out of reach (kept aside in base/share.offline) and an empty stub
@@ -358,6 +368,14 @@ def argv_for(
         return [*args, *([mode] if mode != "plain" else []), "--run", *(override * unposted)]
     if kind == "flush-outbox":
         return ["store", "flush-outbox", "--run"]
+    if kind == "archive":
+        guards = ["--keep-recent-minutes", "0", "--keep-last-runs", "0"]
+        return ["archive", "runs", "--all", *guards, "--run"]
+    if kind == "restore":
+        reports = sorted((base / "ws/video/_archive").glob("*/archive_report.json"))
+        return ["restore", "runs", "--report", str(reports[-1]), "--run"] if reports else None
+    if kind == "reclaim":
+        return ["reclaim", "--run"]
     if kind == "undo":
         return ["undo", runs[step[1] % len(runs)], "--run"] if runs else None
     share, offline = base / "share", base / OFFLINE
