@@ -25,7 +25,7 @@ from ytm_doctor.jsonio import MISSING, NOT_UTF8, JsonInputError, read_json
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.runs.layout import KEEP_MARKER, RunStats
+from ytm_doctor.runs.layout import KEEP_MARKER, RunStats, measure_run
 from ytm_doctor.runs.select import Guards, Selection, conclude, describe_runs, pre_decide
 from ytm_doctor.standins import OFFLINE_FALLBACK
 from ytm_doctor.text import plural
@@ -651,9 +651,13 @@ class AdoptedRunMissing(Check):
 
 
 class RunsArchivable(Check):
-    """What `ytm-doctor archive runs` would move now, measured through the shared walk: the
-    model decides adopted and newest-N runs before the walk, the walk measures the others
-    (their `.keep`, their newest mtime for the recent guard, their size)."""
+    """What `ytm-doctor archive runs` would move now, judged cheaply through the shared walk:
+    the model decides adopted and newest-N runs before the walk; the walk shows this check the
+    directories of the other runs only (a file written into a run changes its directory's
+    mtime), never each file, so a scan of a workspace that is mostly video/runs stays as fast
+    as the walk. `.keep` is one lookup per run. Sizes are measured (every file) only while the
+    disk is below disk.warn_free_gib, when they matter; the archive command and its fixer
+    measure every run whole again before anything moves."""
 
     rule = RUNS_ARCHIVABLE
 
@@ -662,15 +666,14 @@ class RunsArchivable(Check):
         selection = Selection(ctx.scope.channel, ctx.scope.video)
         self.decisions = pre_decide(describe_runs(ctx.workspace), selection, self.guards)
         self.measured = {d.run.run_id: RunStats() for d in self.decisions if not d.kept}
-        kinds = frozenset({"file", "dir", "link", "other"})
         self.subscriptions = (
-            (Subscription(("workspace",), kinds, (RUNS_DIR,)),) if self.measured else ()
+            (Subscription(("workspace",), frozenset({"dir"}), (RUNS_DIR,)),)
+            if self.measured
+            else ()
         )
 
     def visit(self, entry: Entry, ctx: Context) -> tuple[Finding, ...]:
-        # Called for every entry under video/runs (most of a workspace): kept lean on purpose.
-        rel = entry.rel
-        run_id, _, inside = rel[_RUNS_PREFIX:].partition("/")
+        run_id = entry.rel[_RUNS_PREFIX:].partition("/")[0]
         stats = self.measured.get(run_id)
         if stats is None:
             return ()
@@ -679,35 +682,41 @@ class RunsArchivable(Check):
         except FileNotFoundError:
             return ()  # gone since it was listed
         except OSError as exc:
-            stats.error = f"{rel}: {exc.strerror or exc}"
+            stats.error = f"{entry.rel}: {exc.strerror or exc}"
             return ()
         stats.entries += 1
-        if st.st_mtime_ns > stats.newest_ns:
-            stats.newest_ns = st.st_mtime_ns
-        if entry.kind == "file":
-            stats.size_bytes += st.st_size
-            if inside == KEEP_MARKER:
-                stats.keep_marker = True
-        elif inside == KEEP_MARKER:
-            stats.keep_marker = True  # a .keep folder or link protects as well
+        stats.newest_ns = max(stats.newest_ns, st.st_mtime_ns)
         return ()
 
+    def _measure(self, ctx: Context, low_disk: bool) -> None:
+        """`.keep` of every candidate run; with a low disk, each one's size too."""
+        for decision in self.decisions:
+            stats = self.measured.get(decision.run.run_id)
+            if stats is None:
+                continue
+            stats.keep_marker = os.path.lexists(os.path.join(decision.run.path, KEEP_MARKER))
+            if low_disk:
+                stats.size_bytes = measure_run(decision.run.path).size_bytes
+
     def finish(self, ctx: Context) -> list[Finding]:
+        free_gib, warn = self._low_disk(ctx)
+        self._measure(ctx, low_disk=free_gib is not None)
         decisions = conclude(self.decisions, self.measured, self.guards)
         movable = [d for d in decisions if d.archivable]
         if not movable:
             return []
-        size = sum(d.stats.size_bytes for d in movable if d.stats)
+        size = sum(d.stats.size_bytes for d in movable if d.stats) if free_gib else None
         kept: dict[str, int] = {}
         for decision in decisions:
             for guard in decision.kept:
                 kept[guard] = kept.get(guard, 0) + 1
-        free_gib, warn = self._low_disk(ctx)
         unscoped = sum(1 for d in movable if d.run.episode is None)
         held = sum(1 for d in decisions if d.kept)
         guards = ", ".join(f"{n} {_guard_name(g, self.guards)}" for g, n in kept.items())
         message = (
-            f"{plural(len(movable), 'run')} ({human_size(size)}) could be archived to "
+            f"{plural(len(movable), 'run')} "
+            + (f"({human_size(size)}) " if size is not None else "")
+            + "could be archived to "
             f"video/_archive/ ({unscoped} tied to no episode); {held} kept"
             + (f" ({guards})" if guards else "")
         )

@@ -240,7 +240,7 @@ class ArchivableRunsFacts:
     them that the guards, asked again when it plans, still let go."""
 
     run_ids: tuple[str, ...]
-    size_bytes: int
+    size_bytes: int | None  # measured only while the disk is below disk.warn_free_gib
     channel: str | None = None  # the scan's --channel/--video: the archive's scope
     video: str | None = None
     kept: Mapping[str, int] = field(default_factory=dict)  # guard -> runs it keeps
