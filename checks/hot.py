@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -82,6 +83,7 @@ ADOPTED_RUN_MISSING = Rule(
     tags=("hot", "runs", "archive", "episode"),
     fixer="restore-run",
 )
+SIZE_BUDGET_SEC = 0.3  # YTM406's sizing of runs while the disk is low; the command sizes all
 RUNS_ARCHIVABLE = Rule(
     code="YTM406",
     name="runs-archivable",
@@ -688,24 +690,31 @@ class RunsArchivable(Check):
         stats.newest_ns = max(stats.newest_ns, st.st_mtime_ns)
         return ()
 
-    def _measure(self, ctx: Context, low_disk: bool) -> None:
-        """`.keep` of every candidate run; with a low disk, each one's size too."""
+    def _measure(self, ctx: Context, low_disk: bool) -> int:
+        """`.keep` of every candidate run; with a low disk, their sizes too, within a time
+        budget (a stat per file: a scan must stay about as fast as its walk). Returns how many
+        runs were sized."""
+        deadline = time.monotonic() + SIZE_BUDGET_SEC
+        sized = 0
         for decision in self.decisions:
             stats = self.measured.get(decision.run.run_id)
             if stats is None:
                 continue
             stats.keep_marker = os.path.lexists(os.path.join(decision.run.path, KEEP_MARKER))
-            if low_disk:
+            if low_disk and time.monotonic() < deadline:
                 stats.size_bytes = measure_run(decision.run.path).size_bytes
+                sized += 1
+        return sized
 
     def finish(self, ctx: Context) -> list[Finding]:
         free_gib, warn = self._low_disk(ctx)
-        self._measure(ctx, low_disk=free_gib is not None)
+        sized = self._measure(ctx, low_disk=free_gib is not None)
         decisions = conclude(self.decisions, self.measured, self.guards)
         movable = [d for d in decisions if d.archivable]
         if not movable:
             return []
         size = sum(d.stats.size_bytes for d in movable if d.stats) if free_gib else None
+        candidates = len(self.measured)
         kept: dict[str, int] = {}
         for decision in decisions:
             for guard in decision.kept:
@@ -715,7 +724,11 @@ class RunsArchivable(Check):
         guards = ", ".join(f"{n} {_guard_name(g, self.guards)}" for g, n in kept.items())
         message = (
             f"{plural(len(movable), 'run')} "
-            + (f"({human_size(size)}) " if size is not None else "")
+            + (
+                f"({'at least ' * (sized < candidates)}{human_size(size)}) "
+                if size is not None
+                else ""
+            )
             + "could be archived to "
             f"video/_archive/ ({unscoped} tied to no episode); {held} kept"
             + (f" ({guards})" if guards else "")
