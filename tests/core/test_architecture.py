@@ -201,3 +201,18 @@ def test_a_long_function_is_found(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(f'def f():\n{body}\n\ndef g():\n    """Long because."""\n{body}\n')
     assert long_functions(module) == ["m.py:f (71 lines)"]
+
+
+def test_every_engine_package_is_installed():
+    """A non-editable install ships only the packages pyproject.toml lists: a new subpackage of
+    ytm_doctor/ (fix/, store/, runs/ ...) left out works in development and breaks for users."""
+    import re
+
+    # tomllib is Python 3.11+; the project supports 3.10: the one line, read as a list literal.
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    listed = set(ast.literal_eval(re.search(r"^packages = (\[.*\])$", text, re.M).group(1)))
+    found = {
+        ".".join(p.relative_to(ROOT).parent.parts)
+        for p in (ROOT / "ytm_doctor").rglob("__init__.py")
+    }
+    assert found - listed == set()
