@@ -6,8 +6,10 @@ any of them off (`ytm-doctor list --plugins` shows every name and where it came 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -122,7 +124,28 @@ def make_plugin_manager(
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise UsageError(_validation_message(pm, exc)) from None
+    _refuse_unknown_blocks(requested, config_plugins)
     return pm
+
+
+def _refuse_unknown_blocks(requested: list[str], config_plugins: Iterable[str]) -> None:
+    """`-p no:NAME` naming no plugin is a typo: the plugin it meant still runs, silently. Exit 4
+    with the closest names, as for an unknown rule code."""
+    blocked = [item[3:] for item in requested if item.startswith("no:")]
+    if not blocked:
+        return
+    known = {name for name, _ in BUILTIN_PLUGINS}
+    known.update(ep.name for ep in importlib.metadata.entry_points(group=ENTRYPOINT_GROUP))
+    for spec in [*config_plugins, *(r for r in requested if not r.startswith("no:"))]:
+        known.add(spec)
+        if spec.endswith(".py") or os.sep in spec or "/" in spec:
+            known.add(Path(spec).stem)  # a file plugin is blocked by its stem or its path
+    for name in blocked:
+        if name in known or (os.sep in name or "/" in name):
+            continue  # a path: load_plugin compares it with the absolute path it loads
+        close = difflib.get_close_matches(name, sorted(known), n=3)
+        hint = f" (did you mean {' or '.join('no:' + c for c in close)}?)" if close else ""
+        raise UsageError(f"-p no:{name}: no plugin is named {name}{hint}")
 
 
 def _validation_message(pm: PluginManager, exc: pluggy.PluginValidationError) -> str:

@@ -52,7 +52,7 @@ class TerminalWriter:
         if verbosity >= 0:
             self._header(report)
             self._findings(report, verbose=verbosity > 0)
-            self._errors(report)
+            self._errors(report, verbose=verbosity > 0)
             self._short_summary(report, saved)
         self.rule_line(self._final_words(report), code=self._final_color(report))
 
@@ -116,7 +116,7 @@ class TerminalWriter:
             self.line(f"    fix: not automatic: {printable(str(f.details['unfixable']))}")
         self.line()
 
-    def _errors(self, report) -> None:
+    def _errors(self, report, verbose: bool = False) -> None:
         if not report.errors:
             return
         self.rule_line("errors", "-")
@@ -126,6 +126,10 @@ class TerminalWriter:
             if path:
                 where += f":{path}"
             self.line(printable(f"{error['kind']:<6} {where}  {error['message']}"))
+            if verbose and error.get("traceback"):
+                # Only under -v: a scan's summary stays one line per error.
+                for text in str(error["traceback"]).rstrip("\n").splitlines():
+                    self.line(printable(f"    {text}"))
         self.line()
 
     def _short_summary(self, report, saved: SavedReport | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,10 @@ def select_checks(
 ) -> Selection:
     """--select/--ignore by code prefix, -k over names and tags, --lf's code set."""
     select, ignore = list(select), list(ignore)
+    codes = [check.rule.code for check in checks]
+    for option, prefixes in (("--select", select), ("--ignore", ignore)):
+        for prefix in prefixes:
+            _known_prefix(option, prefix, codes)
     expr = compile_expression(keyword) if keyword and keyword.strip() else None
     chosen, dropped = [], []
     for check in checks:
@@ -93,6 +98,17 @@ def select_checks(
             keep = rule.code in only_codes
         (chosen if keep else dropped).append(check)
     return Selection(chosen, dropped)
+
+
+def _known_prefix(option: str, prefix: str, codes: list[str]) -> None:
+    """A code or prefix that names no rule is a typo, not an empty selection: selecting
+    nothing would pass as "no violations", ignoring nothing would hide that the rule still
+    runs. As ruff does, it is a usage error, with the closest codes."""
+    if any(code.startswith(prefix) for code in codes):
+        return
+    close = difflib.get_close_matches(prefix, codes, n=3)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    raise UsageError(f"{option} {prefix}: no rule has this code or prefix{hint}")
 
 
 def _matches(ident: str, rule) -> bool:

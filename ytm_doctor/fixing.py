@@ -25,6 +25,7 @@ from ytm_doctor.fix.output import (
     print_undo_plan,
     result_json,
     results_line,
+    undo_hint,
 )
 from ytm_doctor.fix.plan import Plan
 from ytm_doctor.fix.planning import Planned, Selection, build_plan
@@ -46,6 +47,16 @@ def plan_fixes(config: Config, scope: Scope, argv: list[str]) -> tuple[Planned, 
         prefixes=split_codes(config.getoption("select")),
         options=config.options,
     )
+    # A fingerprint that matches no finding (mistyped, already fixed, outside the selection)
+    # would plan nothing and `--run` would journal an empty run with exit 0, as if it had
+    # fixed something: it is a usage error, before anything is planned or journaled.
+    found = {f.fingerprint for f in result.report.findings}
+    unmatched = sorted(selection.fingerprints - found)
+    if unmatched:
+        raise UsageError(
+            f"--fingerprint {', '.join(unmatched)}: no finding of this scan (with this "
+            "selection) has this fingerprint"
+        )
     planned = build_plan(
         result.ctx,
         result.report.findings,
@@ -89,7 +100,7 @@ def print_outcome(config: Config, outcome: RunOutcome) -> None:
     print(f"\nrun {outcome.run_id}: {results_line(outcome.results)}")
     print(f"journal: {outcome.journal}")
     if outcome.undoable:  # only offered when an applied operation can be undone
-        print(f"undo:    ytm-doctor undo {outcome.run_id} --run")
+        print(f"undo:    {undo_hint(config.file, outcome.run_id)}")
 
 
 def fix_command(config: Config, scope: Scope, argv: list[str]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -73,6 +74,9 @@ class _Run:
         error = {"kind": "check", "check": code, "message": message}
         if entry is not None:
             error.update(root=entry.root, path=entry.rel)
+        # The one-line message says what; the traceback says where, which is what a plugin's
+        # author needs (kept in the JSON report, shown by the terminal under -v).
+        error["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.errors.append(error)
 
     def walk_failed(self, root: WalkRoot, rel: str, exc: OSError) -> None:

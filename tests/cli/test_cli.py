@@ -17,6 +17,8 @@ COMMANDS = ["scan", "list", "explain", "config", "demo"]
 # local plugins), so a rule added later does not change their numbers. Tests of the saved history
 # run FULL scans: only those replace latest.json (the conftest world is healthy for every rule).
 OURS = ("--select", "YTM1,LOC")
+# The same without the LOC plugin: a --select code that names no rule is a usage error.
+SHARE_RULES = ("--select", "YTM1")
 
 # Findings of every severity, some per episode: *.tmp under scripts/CHnn/NNN/.
 EPISODE_PLUGIN = textwrap.dedent(
@@ -76,7 +78,7 @@ def test_healthy_world_exits_0(world, cli) -> None:
 
 def test_violation_exits_1(world, cli) -> None:
     world.configure(planning={"env_files": ["missing.env"]})
-    res = cli(*OURS)
+    res = cli(*SHARE_RULES)
     assert res.code == 1
     assert "YTM100" in res.out and "missing.env" in res.out
     assert "1 violation" in res.out.strip().splitlines()[-1]
@@ -84,7 +86,7 @@ def test_violation_exits_1(world, cli) -> None:
 
 def test_warnings_alone_exit_0(world, cli) -> None:
     world.shared_base.rmdir()
-    res = cli(*OURS)
+    res = cli(*SHARE_RULES)
     assert res.code == 0
     assert "YTM102" in res.out
     assert "1 warning" in res.out.strip().splitlines()[-1]
@@ -92,7 +94,7 @@ def test_warnings_alone_exit_0(world, cli) -> None:
 
 def test_exit_zero_turns_violations_into_0(world, cli) -> None:
     world.configure(planning={"env_files": ["missing.env"]})
-    res = cli("--exit-zero", "--json", *OURS)
+    res = cli("--exit-zero", "--json", *SHARE_RULES)
     assert res.code == 0
     report = res.json()
     assert report["summary"]["violations_total"] == 1  # still reported
@@ -104,7 +106,9 @@ def test_exit_codes_of_the_real_command(world, cli_proc) -> None:
     world.configure(planning={"env_files": ["missing.env"]})
     assert cli_proc("--no-save", cwd=world.root).code == 1
     assert cli_proc("--no-save", "--exit-zero", cwd=world.root).code == 0
-    assert cli_proc("--no-save", "--select", "NOPE", cwd=world.root).code == 5
+    assert cli_proc("--no-save", "--select", "NOPE", cwd=world.root).code == 4  # no such rule
+    nothing = ("--select", "YTM1", "--ignore", "YTM1")
+    assert cli_proc("--no-save", *nothing, cwd=world.root).code == 5
 
 
 def test_no_configuration_at_all_is_a_usage_error(tmp_path, monkeypatch, cli) -> None:
@@ -213,7 +217,7 @@ def test_every_scan_saves_a_report_and_latest(world, cli, validator) -> None:
     assert [n for n in names if n.endswith(".tmp")] == []  # atomic writes' temp files
 
 
-@pytest.mark.parametrize("args", [[], list(OURS)], ids=["full", "partial"])
+@pytest.mark.parametrize("args", [[], list(SHARE_RULES)], ids=["full", "partial"])
 def test_terminal_names_the_saved_report(world, cli, args) -> None:
     world.shared_base.rmdir()  # the short summary (with the report line) needs a finding
     res = cli(*args)

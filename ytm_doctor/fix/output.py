@@ -6,7 +6,10 @@ name holding ESC or a newline is shown escaped, never obeyed by the terminal."""
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ytm_doctor.fix.state import describe_state
@@ -18,6 +21,16 @@ if TYPE_CHECKING:
     from ytm_doctor.fix.operation import OperationRegistry
     from ytm_doctor.fix.plan import Fix, Plan
     from ytm_doctor.fix.undo import UndoOutcome, UndoPlan
+
+
+def undo_hint(config_file: Path | None, run_id: str) -> str:
+    """The command that undoes a run. It names the config file (as a finding's fix hint does):
+    the journal is found through the configured workspace, and the hint may be run from
+    another directory, where ./ytm-doctor.yaml is not the same file or not there."""
+    words = ["ytm-doctor", "undo", run_id]
+    if config_file is not None:
+        words[2:2] = ["--config", os.fspath(config_file)]
+    return shlex.join([*words, "--run"])
 
 
 def print_plan(

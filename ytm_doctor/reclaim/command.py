@@ -25,7 +25,7 @@ from ytm_doctor.context import Context
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.executor import FixResult
 from ytm_doctor.fix.operation import operations_for
-from ytm_doctor.fix.output import print_results, result_json, results_line
+from ytm_doctor.fix.output import print_results, result_json, results_line, undo_hint
 from ytm_doctor.fix.plan import Action, Fix
 from ytm_doctor.fix.planning import with_preconditions
 from ytm_doctor.fix.run import check_plan, run_plan
@@ -146,7 +146,7 @@ def _run(
         print(f"\nrun {outcome.run_id}: {results_line(outcome.results)}")
         print(f"journal: {outcome.journal}")
         if outcome.undoable:
-            print(f"undo:    ytm-doctor undo {outcome.run_id} --run")
+            print(f"undo:    {undo_hint(config.file, outcome.run_id)}")
     return ExitCode.OK if outcome.ok else ExitCode.VIOLATIONS
 
 

@@ -21,7 +21,7 @@ from ytm_doctor.commands.options import parse_scope
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.operation import operations_for
-from ytm_doctor.fix.output import print_results, result_json, results_line
+from ytm_doctor.fix.output import print_results, result_json, results_line, undo_hint
 from ytm_doctor.fix.planning import with_preconditions
 from ytm_doctor.fix.run import RunOutcome, check_plan, run_plan
 from ytm_doctor.jsonio import dumps_json
@@ -41,6 +41,8 @@ from ytm_doctor.text import plural
 from ytm_doctor.text import size as human_size
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ytm_doctor.config import Config
     from ytm_doctor.fix.plan import Fix
 
@@ -64,7 +66,7 @@ def archive_command(config: Config, options: argparse.Namespace, argv: list[str]
         print(dumps_json({"status": "nothing to archive"}) if as_json else "nothing to archive.")
         return ExitCode.OK
     outcome = _run(ctx, config, plan.fix, "archive runs", argv)
-    return _finish(outcome, as_json, {"archive_report": plan.report_rel})
+    return _finish(outcome, as_json, {"archive_report": plan.report_rel}, config.file)
 
 
 def restore_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
@@ -89,7 +91,7 @@ def restore_command(config: Config, options: argparse.Namespace, argv: list[str]
             print("nothing to restore.")
         return ExitCode.VIOLATIONS if refused else ExitCode.OK
     outcome = _run(ctx, config, plan.fix, "restore runs", argv)
-    code = _finish(outcome, as_json, {"restore_report": plan.restore_report_rel})
+    code = _finish(outcome, as_json, {"restore_report": plan.restore_report_rel}, config.file)
     return ExitCode.VIOLATIONS if refused else code
 
 
@@ -206,7 +208,9 @@ def _run(ctx: Context, config: Config, fix: Fix, command: str, argv: list[str]) 
     return run_plan(ctx, [fix], registry, command=command, argv=argv)
 
 
-def _finish(outcome: RunOutcome, as_json: bool, extra: dict[str, str]) -> int:
+def _finish(
+    outcome: RunOutcome, as_json: bool, extra: dict[str, str], config_file: Path | None = None
+) -> int:
     if as_json:
         data = {
             "run_id": outcome.run_id,
@@ -223,5 +227,5 @@ def _finish(outcome: RunOutcome, as_json: bool, extra: dict[str, str]) -> int:
             print(f"{key.replace('_', ' ')}: {value}")
         print(f"journal: {outcome.journal}")
         if outcome.undoable:
-            print(f"undo:    ytm-doctor undo {outcome.run_id} --run")
+            print(f"undo:    {undo_hint(config_file, outcome.run_id)}")
     return ExitCode.OK if outcome.ok else ExitCode.VIOLATIONS
