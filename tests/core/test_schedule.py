@@ -86,6 +86,12 @@ def no_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(empty))
 
 
+def default_unit_dir() -> Path:
+    """Where systemd looks (under the private XDG_CONFIG_HOME): the one directory whose files
+    `schedule` enables; files written elsewhere (--unit-dir) are never enabled."""
+    return Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user"
+
+
 def logged(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
@@ -169,9 +175,8 @@ def test_dry_run_prints_the_units_and_commands_and_changes_nothing(world, cli, t
 
 
 def test_install_run_writes_valid_units_and_enables_the_timer(world, cli, tools, tmp_path) -> None:
-    unit_dir = tmp_path / "units"
-    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
-              unit_dir, "--run")  # fmt: skip
+    unit_dir = default_unit_dir()  # systemctl runs only for this one
+    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--run")  # fmt: skip
     assert res.code == 0, res.err
     assert logged(tools) == [
         "systemctl --user daemon-reload",
@@ -277,9 +282,8 @@ def test_settings_from_the_command_line_and_environment_go_along(
 
 
 def test_no_systemctl_keeps_the_files_and_says_so_in_one_line(world, cli, no_tools, tmp_path):
-    unit_dir = tmp_path / "units"
-    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
-              unit_dir, "--run")  # fmt: skip
+    unit_dir = default_unit_dir()  # systemctl runs only for this one
+    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--run")  # fmt: skip
     assert res.code == 1
     assert len(res.err_lines) == 1, res.err
     assert "systemctl not found" in res.err and "files are written" in res.err
@@ -288,9 +292,8 @@ def test_no_systemctl_keeps_the_files_and_says_so_in_one_line(world, cli, no_too
 
 def test_systemctl_failing_keeps_the_files(world, cli, tools, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FAKE_TOOL_FAIL", "1")
-    unit_dir = tmp_path / "units"
-    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
-              unit_dir, "--run")  # fmt: skip
+    unit_dir = default_unit_dir()  # systemctl runs only for this one
+    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--run")  # fmt: skip
     assert res.code == 1
     assert "Failed to connect to bus" in res.err and len(res.err_lines) == 1
     assert (unit_dir / TIMER).is_file()
@@ -314,17 +317,16 @@ def test_reinstall_keeps_the_previous_units_aside(world, cli, tools, tmp_path) -
 
 
 def test_remove_dry_run_changes_nothing_and_run_sets_the_files_aside(world, cli, tools, tmp_path):
-    unit_dir = tmp_path / "units"
-    assert cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
-               unit_dir, "--run").code == 0  # fmt: skip
+    unit_dir = default_unit_dir()  # systemctl runs only for this one
+    assert cli("schedule", "install", "--every", "10m", "--platform", "linux", "--run").code == 0
     tools.unlink()
     service_text = (unit_dir / SERVICE).read_text()
     before = tree_digest(tmp_path)
-    dry = cli("schedule", "remove", "--platform", "linux", "--unit-dir", unit_dir)
+    dry = cli("schedule", "remove", "--platform", "linux")
     assert dry.code == 0 and f"would run  systemctl --user disable --now {TIMER}" in dry.out
     assert tree_digest(tmp_path) == before and logged(tools) == []
 
-    res = cli("schedule", "remove", "--platform", "linux", "--unit-dir", unit_dir, "--run")
+    res = cli("schedule", "remove", "--platform", "linux", "--run")
     assert res.code == 0, res.err
     assert logged(tools) == [
         f"systemctl --user disable --now {TIMER}",
@@ -334,31 +336,28 @@ def test_remove_dry_run_changes_nothing_and_run_sets_the_files_aside(world, cli,
     [kept] = (unit_dir / PREVIOUS_DIR).glob(f"*/{SERVICE}")  # nothing is deleted
     assert kept.read_text() == service_text
 
-    again = cli("schedule", "remove", "--platform", "linux", "--unit-dir", unit_dir, "--run")
+    again = cli("schedule", "remove", "--platform", "linux", "--run")
     assert again.code == 0 and "nothing installed" in again.out
 
 
 def test_remove_keeps_the_files_when_the_timer_cannot_be_disabled(
     world, cli, tools, tmp_path, monkeypatch
 ) -> None:
-    unit_dir = tmp_path / "units"
-    assert cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
-               unit_dir, "--run").code == 0  # fmt: skip
+    unit_dir = default_unit_dir()  # systemctl runs only for this one
+    assert cli("schedule", "install", "--every", "10m", "--platform", "linux", "--run").code == 0
     monkeypatch.setenv("FAKE_TOOL_FAIL", "1")
-    res = cli("schedule", "remove", "--platform", "linux", "--unit-dir", unit_dir, "--run")
+    res = cli("schedule", "remove", "--platform", "linux", "--run")
     assert res.code == 1 and "left in place" in res.err
     assert (unit_dir / TIMER).is_file()  # still loaded in systemd: its file must stay
 
 
 def test_status_shows_the_files_and_what_systemctl_says(world, cli, tools, tmp_path) -> None:
-    unit_dir = tmp_path / "units"
-    before = cli("schedule", "status", "--platform", "linux", "--unit-dir", unit_dir)
+    before = cli("schedule", "status", "--platform", "linux")
     assert before.code == 0 and f"{TIMER}: not installed" in before.out
-    assert cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
-               unit_dir, "--run").code == 0  # fmt: skip
+    assert cli("schedule", "install", "--every", "10m", "--platform", "linux", "--run").code == 0
     assert cli("--no-save").code == 0
     assert cli().code == 0
-    res = cli("schedule", "status", "--platform", "linux", "--unit-dir", unit_dir)
+    res = cli("schedule", "status", "--platform", "linux")
     assert res.code == 0, res.err
     assert f"{TIMER}: installed: every 10m" in res.out
     assert f"{SERVICE}: installed: runs " in res.out and "--keep-reports 200" in res.out
@@ -369,7 +368,7 @@ def test_status_shows_the_files_and_what_systemctl_says(world, cli, tools, tmp_p
 
 
 def test_status_without_systemctl_says_it_is_not_available(world, cli, no_tools, tmp_path):
-    res = cli("schedule", "status", "--platform", "linux", "--unit-dir", tmp_path / "u")
+    res = cli("schedule", "status", "--platform", "linux")
     assert res.code == 0
     assert "systemctl: not available on this host" in res.out
 
@@ -386,12 +385,14 @@ def test_every_is_refused_outside_install(world, cli, tmp_path) -> None:
 def test_launchd_agent_is_a_valid_plist_with_the_right_keys(world, cli, tools, tmp_path) -> None:
     unit_dir = tmp_path / "LaunchAgents"
     dry = cli("schedule", "install", "--every", "10m", "--platform", "macos", "--unit-dir",
-              unit_dir)  # fmt: skip
+              unit_dir, "--python", "/usr/bin/python3", "--config", world.config_file)  # fmt: skip
     assert dry.code == 0 and "<key>StartInterval</key>" in dry.out
     assert not unit_dir.exists()
 
+    mac_python = "/opt/homebrew/bin/python3"
     res = cli("schedule", "install", "--every", "10m", "--platform", "macos", "--unit-dir",
-              unit_dir, "--publish", "--run")  # fmt: skip
+              unit_dir, "--publish", "--python", mac_python, "--config", world.config_file,
+              "--run")  # fmt: skip
     assert res.code == 0, res.err
     with open(unit_dir / PLIST, "rb") as fh:
         agent = plistlib.load(fh)
@@ -401,31 +402,28 @@ def test_launchd_agent_is_a_valid_plist_with_the_right_keys(world, cli, tools, t
     assert agent["ProcessType"] == "Background"
     args = agent["ProgramArguments"]
     assert all(isinstance(a, str) for a in args)
-    assert os.path.isabs(args[0]) and os.access(args[0], os.X_OK)
+    assert args[:3] == [mac_python, "-m", "ytm_doctor.cli"]  # that host's, from --python
     assert args[args.index("--config") + 1] == str(world.config_file)
     assert "--publish" in args and "-q" in args
     for key in ("StandardOutPath", "StandardErrorPath"):
         assert Path(agent[key]).parent == world.report_dir
-    assert world.report_dir.is_dir()  # launchd opens the logs but does not create their dir
     # Round trip: what we wrote is exactly what plistlib writes for these values.
     assert plistlib.dumps(agent) == (unit_dir / PLIST).read_bytes()
-    uid = os.getuid()
-    assert logged(tools) == [
-        f"launchctl bootout gui/{uid}/{LABEL}",
-        f"launchctl bootstrap gui/{uid} {unit_dir / PLIST}",
-    ]
+    assert logged(tools) == []  # files for another host: its tools are never run here
+    assert "not enabled" in res.out and 'launchctl bootstrap "gui/$(id -u)"' in res.out
 
 
 def test_launchd_remove_and_status(world, cli, tools, tmp_path) -> None:
     unit_dir = tmp_path / "LaunchAgents"
     assert cli("schedule", "install", "--every", "1h", "--platform", "macos", "--unit-dir",
-               unit_dir, "--run").code == 0  # fmt: skip
+               unit_dir, "--python", "/usr/bin/python3", "--config", world.config_file,
+               "--run").code == 0  # fmt: skip
     status = cli("schedule", "status", "--platform", "macos", "--unit-dir", unit_dir)
     assert f"{PLIST}: installed: every 1h" in status.out
-    assert "launchd: loaded (state = not running; runs = 3; last exit code = 1)" in status.out
+    assert "not asked" in status.out
     res = cli("schedule", "remove", "--platform", "macos", "--unit-dir", unit_dir, "--run")
     assert res.code == 0, res.err
-    assert logged(tools)[-1] == f"launchctl bootout gui/{os.getuid()}/{LABEL}"
+    assert logged(tools) == []
     assert not (unit_dir / PLIST).exists()
     assert list((unit_dir / PREVIOUS_DIR).glob(f"*/{PLIST}"))
 

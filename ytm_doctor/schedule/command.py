@@ -18,10 +18,12 @@ from ytm_doctor.schedule.hosts import (
     Target,
     Tool,
     aside_stamp,
+    is_foreign,
     read_bytes,
     run_tool,
     set_aside,
     target_for,
+    this_platform,
 )
 from ytm_doctor.schedule.jobs import (
     ACTIONS,
@@ -31,9 +33,11 @@ from ytm_doctor.schedule.jobs import (
     PREVIOUS_DIR,
     SERVICE,
     TIMER,
+    ScheduledScan,
     format_interval,
     parse_interval,
     scheduled_scan,
+    ytm_doctor_command,
 )
 from ytm_doctor.schedule.units import read_unit, render_plist, render_service, render_timer
 
@@ -75,7 +79,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--unit-dir",
         metavar="DIR",
-        help="where the files go (default: ~/.config/systemd/user or ~/Library/LaunchAgents)",
+        help="where the files go (default: ~/.config/systemd/user or ~/Library/LaunchAgents); "
+        "files put elsewhere are only written, never enabled",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="install: the Python interpreter (with ytm-doctor installed) that runs the scan, "
+        "by absolute path; required with --platform for another host (default: this one)",
     )
 
 
@@ -98,6 +109,7 @@ def planned_files(config: Config, target: Target, seconds: int) -> tuple[dict[Pa
     scan = scheduled_scan(
         config, config.getoption("keep_reports", DEFAULT_KEEP_REPORTS), config.getoption("publish")
     )
+    _on_target_host(config, scan)
     if target.platform == "linux":
         files = {
             target.unit_dir / SERVICE: render_service(scan).encode("utf-8", "surrogateescape"),
@@ -108,12 +120,45 @@ def planned_files(config: Config, target: Target, seconds: int) -> tuple[dict[Pa
     return files, scan.left_out
 
 
+def _on_target_host(config: Config, scan: ScheduledScan) -> None:
+    """The job's interpreter and config file as the host that runs it knows them. This host's
+    paths are right only for this host: files for another one take them from --python and
+    --config, which are then required (nothing here can know where they are there)."""
+    python = config.getoption("python")
+    foreign = is_foreign(config)
+    if foreign and not python:
+        raise UsageError(
+            f"schedule install --platform {config.getoption('platform')}: the files are for "
+            "another host: give its interpreter with --python PATH"
+        )
+    if foreign and not config.getoption("config"):
+        raise UsageError(
+            f"schedule install --platform {config.getoption('platform')}: the files are for "
+            "another host: give its config file with --config PATH"
+        )
+    if python:
+        if not os.path.isabs(os.path.expanduser(python)):
+            raise UsageError(f"schedule install: --python {python}: give an absolute path")
+        here = ytm_doctor_command()
+        if scan.argv[: len(here)] == here:
+            scan.argv[: len(here)] = [os.path.expanduser(python), "-m", "ytm_doctor.cli"]
+    raw = config.getoption("config")
+    if foreign and raw and "--config" in scan.argv:
+        # The path as given (absolute), not as this host resolves it (symlinks, cwd).
+        if not os.path.isabs(os.path.expanduser(raw)):
+            raise UsageError(f"schedule install: --config {raw}: give that host's absolute path")
+        scan.argv[scan.argv.index("--config") + 1] = os.path.expanduser(raw)
+
+
 def install(config: Config) -> int:
     every = config.getoption("every")
     if not every:
         raise UsageError("schedule install: --every is required, e.g. --every 10m")
     seconds = parse_interval(every)
-    config.validate()  # a timer that fails with exit 4 every 10 minutes helps nobody
+    if not is_foreign(config):
+        # A timer that fails with exit 4 every 10 minutes helps nobody. Another host's
+        # workspace is not on this disk: it is checked where it runs.
+        config.validate()
     target = target_for(config)
     files, left_out = planned_files(config, target, seconds)
     run = bool(config.getoption("run"))
@@ -136,7 +181,11 @@ def install(config: Config) -> int:
             )
             print(f"--- {path} ({state})")
             sys.stdout.write(data.decode("utf-8", "backslashreplace"))
-        print("--- commands it would run")
+        print(
+            "--- commands it would run"
+            if target.runs_tools
+            else f"--- commands to run where the files are used ({_why_not_run(target)})"
+        )
         for tool in target.enable_tools():
             print(
                 f"  {tool}"
@@ -148,8 +197,9 @@ def install(config: Config) -> int:
     stamp = aside_stamp()
     try:
         target.unit_dir.mkdir(parents=True, exist_ok=True)
-        if target.platform == "macos":
-            # launchd opens the log files but does not create their directory.
+        if target.platform == "macos" and target.runs_tools:
+            # launchd opens the log files but does not create their directory (another
+            # host's workspace is not this disk's to create).
             config.paths.report_dir.mkdir(parents=True, exist_ok=True)
         for path, data in files.items():
             current = read_bytes(path)
@@ -163,6 +213,10 @@ def install(config: Config) -> int:
     except OSError as exc:
         raise UsageError(f"schedule install: cannot write {exc.filename}: {exc.strerror}") from None
 
+    if not target.runs_tools:
+        steps = " && ".join(str(t) for t in target.enable_tools() if not t.may_fail)
+        print(f"not enabled ({_why_not_run(target)}); to enable them there: {steps}")
+        return ExitCode.OK
     for tool in target.enable_tools():
         result = run_tool(tool)
         if result.ok or (tool.may_fail and result.found):
@@ -179,23 +233,32 @@ def install(config: Config) -> int:
     return ExitCode.OK
 
 
+def _why_not_run(target: Target) -> str:
+    if target.platform != this_platform():
+        return f"files for {target.platform}: its tools are not run on this host"
+    return f"{target.unit_dir} is not where the scheduler looks: nothing is reloaded"
+
+
 def remove(config: Config) -> int:
     target = target_for(config)
     present = [p for p in target.paths if os.path.lexists(p)]
     if not present:
         print(f"nothing installed in {target.unit_dir}")
         return ExitCode.OK
+    tools = target.runs_tools
     if not config.getoption("run"):
-        for tool in target.disable_tools():
+        for tool in target.disable_tools() if tools else []:
             print(f"would run  {tool}")
         for path in present:
             print(f"would move {path} to {target.unit_dir / PREVIOUS_DIR}/<stamp>/")
-        for tool in target.after_remove_tools():
+        for tool in target.after_remove_tools() if tools else []:
             print(f"would run  {tool}")
+        if not tools:
+            print(f"runs no systemctl/launchctl ({_why_not_run(target)})")
         print("\nDry run: nothing changed. Add --run to remove the schedule.")
         return ExitCode.OK
 
-    for tool in target.disable_tools():
+    for tool in target.disable_tools() if tools else []:
         result = run_tool(tool)
         if result.ok or (tool.may_fail and result.found):
             print(f"ran {tool}")
@@ -215,7 +278,7 @@ def remove(config: Config) -> int:
             print(f"moved {path} to {set_aside(path, stamp)}")
     except OSError as exc:
         raise UsageError(f"schedule remove: cannot move {exc.filename}: {exc.strerror}") from None
-    for tool in target.after_remove_tools():
+    for tool in target.after_remove_tools() if tools else []:
         result = run_tool(tool)
         if result.ok:
             print(f"ran {tool}")
@@ -300,7 +363,9 @@ def status(config: Config) -> int:
     print(f"schedule ({target.platform}, {kind} in {target.unit_dir})")
     for path in target.paths:
         print(f"  {path.name}: {_describe_file(path)}")
-    for line in _scheduler_state(target):
+    if not target.runs_tools:
+        print(f"  not asked: {_why_not_run(target)}")
+    for line in _scheduler_state(target) if target.runs_tools else []:
         print(f"  {line}")
     report_dir = None
     if config["workspace_root"] is not None and config["shared_storage.root"] is not None:

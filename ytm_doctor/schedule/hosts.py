@@ -45,7 +45,9 @@ class Tool:
     may_fail: bool = False  # e.g. unloading an agent that is not loaded
 
     def __str__(self) -> str:
-        return shlex.join(self.argv)
+        # Another host's launchd domain is its user's uid, left for its shell to expand:
+        # double quotes, not shlex's single ones.
+        return shlex.join(self.argv).replace("'gui/$(id -u)'", '"gui/$(id -u)"')
 
 
 @dataclass
@@ -84,6 +86,11 @@ def run_tool(tool: Tool) -> ToolResult:
 class Target:
     platform: str
     unit_dir: Path
+    # Whether systemctl/launchctl may be run: only for this host's own kind of files in the
+    # directory its scheduler reads. Files for another host, or for a directory of the user's
+    # choosing, are only written: reloading this host's systemd (or calling launchctl on
+    # Linux) would act on something these files are not part of.
+    runs_tools: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -99,7 +106,8 @@ class Target:
                 Tool(["systemctl", "--user", "daemon-reload"]),
                 Tool(["systemctl", "--user", "enable", "--now", TIMER]),
             ]
-        domain = f"gui/{os.getuid()}"
+        # On another host its own uid, not this one's.
+        domain = f"gui/{os.getuid()}" if self.runs_tools else "gui/$(id -u)"
         return [
             # A re-install replaces a loaded agent: unload it first (fails when none is).
             Tool(["launchctl", "bootout", f"{domain}/{LABEL}"], may_fail=True),
@@ -116,10 +124,26 @@ class Target:
 
 
 def target_for(config: Config) -> Target:
-    platform = config.getoption("platform") or host_platform()
+    here = host_platform() if not config.getoption("platform") else this_platform()
+    platform = config.getoption("platform") or here
     unit_dir = config.getoption("unit_dir")
     path = Path(unit_dir).expanduser().absolute() if unit_dir else default_unit_dir(platform)
-    return Target(platform, path)
+    return Target(platform, path, runs_tools=platform == here and not unit_dir)
+
+
+def this_platform() -> str | None:
+    """This host's platform, or None where there is no scheduler (files can still be written
+    for one that has)."""
+    try:
+        return host_platform()
+    except UsageError:
+        return None
+
+
+def is_foreign(config: Config) -> bool:
+    """The files are for another kind of host than this one."""
+    wanted = config.getoption("platform")
+    return bool(wanted) and wanted != this_platform()
 
 
 def aside_stamp() -> str:
