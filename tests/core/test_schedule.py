@@ -452,3 +452,41 @@ def test_a_disabled_publish_plugin_is_respected(world, cli, tmp_path) -> None:
     refused = cli("schedule", "install", "--every", "10m", "--unit-dir", unit_dir,
                   "-p", "no:publish", "--publish")  # fmt: skip
     assert refused.code == 4 and "--publish needs the publish plugin" in refused.err
+
+
+# --------------------------------------------------------------------------------------------
+# Files for another host, or for another directory: written only
+
+
+def test_macos_files_on_linux_never_run_launchctl(world, cli, tools, tmp_path) -> None:
+    if sys.platform == "darwin":
+        pytest.skip("macos is this host's own platform")
+    py = "/opt/py/bin/python3"
+    res = cli("schedule", "install", "--every", "10m", "--platform", "macos",
+              "--python", py, "--config", world.config_file, "--run")  # fmt: skip
+    assert res.code == 0, res.err
+    plist = Path(os.environ["HOME"]) / "Library" / "LaunchAgents" / PLIST
+    args = plistlib.loads(plist.read_bytes())["ProgramArguments"]
+    assert args[:3] == [py, "-m", "ytm_doctor.cli"]
+    assert args[args.index("--config") + 1] == str(world.config_file)
+    assert sys.executable not in args
+    assert logged(tools) == []
+
+
+def test_another_platform_needs_that_hosts_python(world, cli, tools) -> None:
+    other = "macos" if sys.platform.startswith("linux") else "linux"
+    res = cli("schedule", "install", "--every", "10m", "--platform", other, "--run")
+    assert res.code == 4 and "--python PATH" in res.err
+    assert logged(tools) == []
+
+
+def test_unit_dir_run_never_calls_systemctl(world, cli, tools, tmp_path) -> None:
+    unit_dir = tmp_path / "units"
+    res = cli("schedule", "install", "--every", "10m", "--platform", "linux", "--unit-dir",
+              unit_dir, "--python", "/srv/venv/bin/python", "--run")  # fmt: skip
+    assert res.code == 0, res.err
+    assert (unit_dir / SERVICE).is_file() and (unit_dir / TIMER).is_file()
+    assert "/srv/venv/bin/python -m ytm_doctor.cli" in (unit_dir / SERVICE).read_text()
+    removed = cli("schedule", "remove", "--platform", "linux", "--unit-dir", unit_dir, "--run")
+    assert removed.code == 0, removed.err
+    assert logged(tools) == []
