@@ -489,7 +489,8 @@ def test_cli_exit_codes(cli_world) -> None:
     tmp = cli_world["tmp"]
     ytm1 = ["--select", "YTM1", "--no-save"]
     assert run_cli(ytm1, tmp).returncode == 0
-    none = run_cli(["--select", "ZZZ", "--no-save"], tmp)
+    assert run_cli(["--select", "ZZZ", "--no-save"], tmp).returncode == 4  # names no rule
+    none = run_cli(["--select", "YTM1", "--ignore", "YTM1", "--no-save"], tmp)
     assert none.returncode == 5
     assert "no checks selected" in none.stderr
     (tmp / "share" / "README_MOUNTPOINT.txt").write_text("x")
@@ -581,7 +582,7 @@ def test_empty_selection_does_not_replace_history(tmp_path: Path) -> None:
     config = make_config(world, [FileReporter()], select=None)
     first = run_scan(config, Scope(), [])
     SavedReportWriter().write(first, config)
-    empty = make_config(world, select=["ZZZ"])
+    empty = make_config(world, select=None, ignore=["YTM"])  # every rule deselected
     nothing = run_scan(empty, Scope(), [])
     assert nothing.exit_code == ExitCode.NO_CHECKS
     SavedReportWriter().write(nothing, empty)
