@@ -32,6 +32,7 @@ MIRROR_STALE = Rule(
     "or the last mirror run failed",
     tags=("mirror", "vault"),
     fixer="mirror",
+    needs_share=True,
 )
 STALE_LOCK = Rule(
     code="YTM704",
@@ -49,6 +50,7 @@ MIRROR_BACKUPS = Rule(
     summary="Vault files the mirror deleted or overwrote, kept on the share: how many runs, "
     "how much space, until when",
     tags=("mirror", "share"),
+    needs_share=True,
 )
 
 MAX_LOGS_READ = 500  # newest first; a success is normally the newest or close to it
