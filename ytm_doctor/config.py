@@ -112,6 +112,11 @@ KEYS: dict[str, KeySpec] = {
         "YTM_DOCTOR_WEBHOOK_URL",
         secret=True,
     ),
+    "notify.cooldown_minutes": KeySpec(
+        "number",
+        "after announcing a change of the share, a disk or the mirror, minutes before that "
+        "one is announced again (0: at once)",
+    ),
 }
 
 # Thresholds that must be ordered: (larger, smaller). Warning below 80 GiB free but stopping
