@@ -253,6 +253,13 @@ def decide(
             continue  # announced within the cool-down: the state after it is told later
         changes.append(Change(seen, entry.announced, entry.since))
         remembered[kind] = Entry(seen.state, entry.since, seen.state, stamp)
+    for kind, entry in list(remembered.items()):
+        # A volume back to ok and announced so is forgotten once its cool-down is over (a
+        # volume that is never low again must not stay in the file for ever).
+        last = _parse(entry.announced_at)
+        quiet = last is None or now - last >= cooldown
+        if kind.startswith(DISK_PREFIX) and entry.observed == entry.announced == "ok" and quiet:
+            del remembered[kind]
     return changes, remembered
 
 
