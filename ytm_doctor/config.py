@@ -108,7 +108,7 @@ KEYS: dict[str, KeySpec] = {
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(
         "url",
-        "Slack-compatible webhook posted on new violations",
+        "Slack-compatible webhook posted on new violations and changes of state",
         "YTM_DOCTOR_WEBHOOK_URL",
         secret=True,
     ),
