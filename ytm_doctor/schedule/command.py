@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import configparser
-import json
 import os
 import plistlib
 import shlex
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.saved_reports import DEFAULT_KEEP_REPORTS, keep_reports_value, report_groups
 from ytm_doctor.schedule.hosts import (
     Tool,
@@ -129,7 +129,8 @@ def _record_mirror(config: Config, target: JobTarget, seconds: int) -> None:
     record = {"job": "mirror", "every_s": seconds, "unit_dir": os.fspath(target.unit_dir)}
     try:
         config.paths.report_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(config.paths.report_dir / MIRROR_RECORD, json.dumps(record).encode())
+        data = dumps_json(record).encode("utf-8")
+        write_atomic(config.paths.report_dir / MIRROR_RECORD, data)
     except OSError as exc:
         print(f"ytm-doctor: warning: cannot write {MIRROR_RECORD}: {exc}", file=sys.stderr)
 

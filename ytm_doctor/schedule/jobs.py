@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.config import KEYS, plain_value
 from ytm_doctor.errors import UsageError
+from ytm_doctor.jsonio import JsonInputError, read_json
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -100,8 +101,8 @@ def mirror_record(report_dir: Path) -> dict[str, Any] | None:
     """The record `schedule install --job mirror --run` left, or None (none, or unreadable:
     a check must not fail over it)."""
     try:
-        data = json.loads((report_dir / MIRROR_RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(report_dir / MIRROR_RECORD, max_bytes=1 << 16, what="schedule record")
+    except JsonInputError:
         return None
     return data if isinstance(data, dict) else None
 
