@@ -38,6 +38,7 @@ RECLAIMABLE = Rule(
     summary="a published episode's local files that `ytm-doctor reclaim` can free against "
     "their copies in the shared store",
     tags=("disk", "published", "store"),
+    needs_share=True,
 )
 
 

@@ -51,6 +51,7 @@ DRAFT_MISSING = Rule(
     summary="an unposted episode's CapCut draft is not on local disk",
     tags=("hot", "capcut", "episode"),
     fixer="relink-draft",
+    needs_share=True,
 )
 DRAFT_LINK_BROKEN = Rule(
     code="YTM402",
@@ -67,6 +68,7 @@ INPUT_ON_SHARE = Rule(
     summary="an entry of video/input/ is a symlink into the share (Hot depends on the share)",
     tags=("hot", "symlink", "share", "episode"),
     fixer="materialize-input",
+    needs_share=True,
 )
 RUN_MISSING = Rule(
     code="YTM404",

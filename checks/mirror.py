@@ -23,15 +23,17 @@ from ytm_doctor.mirror.engine import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.schedule.jobs import mirror_record
 
 MIRROR_STALE = Rule(
     code="YTM703",
     name="mirror-stale",
     severity=Severity.WARNING,
     summary="the last successful Hot -> Vault mirror is older than mirror.stale_after_minutes, "
-    "or the last mirror run failed",
+    "the last mirror run failed, or a scheduled mirror never ran",
     tags=("mirror", "vault"),
     fixer="mirror",
+    needs_share=True,
 )
 STALE_LOCK = Rule(
     code="YTM704",
@@ -49,6 +51,7 @@ MIRROR_BACKUPS = Rule(
     summary="Vault files the mirror deleted or overwrote, kept on the share: how many runs, "
     "how much space, until when",
     tags=("mirror", "share"),
+    needs_share=True,
 )
 
 MAX_LOGS_READ = 500  # newest first; a success is normally the newest or close to it
@@ -153,9 +156,10 @@ class MirrorStale(Check):
         limit = int(ctx.config["mirror.stale_after_minutes"])
         now = datetime.now(timezone.utc)
         if last is None:
-            # No run on record: a host that does not mirror (CI, a fresh workspace). Once one
-            # mirror ran, its logs say when the next one is late.
-            return []
+            # No run on record: a host that does not mirror (CI, a fresh workspace), unless a
+            # mirror job was scheduled here. Once one mirror ran, its logs say when the next
+            # one is late.
+            return _never_mirrored(ctx, limit)
         if not last.ok:
             problem = "failed"
             ago = (now - last.finished).total_seconds() / 60
@@ -183,6 +187,31 @@ class MirrorStale(Check):
                 message, root="workspace", path=LOG_DIR, abs_path=folder, details=details
             )
         ]
+
+
+def _never_mirrored(ctx: Context, limit: int) -> list[Finding]:
+    record = mirror_record(ctx.paths.report_dir)
+    if record is None:
+        return []
+    ws = os.fspath(ctx.paths.workspace_root)
+    message = (
+        "never mirrored: a mirror job is scheduled (`ytm-doctor schedule status --job mirror`) "
+        "but no mirror run is recorded"
+    )
+    details = {"problem": "never", "stale_after_minutes": limit, "scheduled": record}
+    running = _running_mirror(ctx)
+    if running:
+        details["running"] = running
+        message += f"; a mirror is running now ({running})"
+    return [
+        MIRROR_STALE.finding(
+            message,
+            root="workspace",
+            path=LOG_DIR,
+            abs_path=os.path.join(ws, LOG_DIR),
+            details=details,
+        )
+    ]
 
 
 def _since(success: MirrorRun | None, now: datetime) -> str:

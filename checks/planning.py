@@ -37,6 +37,7 @@ ROOT_DRIFT = Rule(
     # Only for a Vault SoT that does not exist yet (seeded from the Hot cache); every other
     # instance is marked unfixable: other hosts' units and environments are not ours to edit.
     fixer="seed-planning",
+    needs_share=True,
 )
 CACHE_DRIFT = Rule(
     code="YTM602",
@@ -45,6 +46,7 @@ CACHE_DRIFT = Rule(
     summary="a file of the local planning/ cache differs from the planning SoT",
     tags=("planning", "cache"),
     fixer="reseed-planning-cache",
+    needs_share=True,
 )
 
 

@@ -40,6 +40,7 @@ OUTBOX_PENDING = Rule(
     summary="files stored in the outbox while the share was down are not on the share yet",
     tags=("store", "outbox", "share"),
     fixer="flush-outbox",
+    needs_share=True,
 )
 STORE_INTEGRITY = Rule(
     code="YTM702",
@@ -48,6 +49,7 @@ STORE_INTEGRITY = Rule(
     summary="a file the store's manifests record is missing on the share or its SHA-256 differs",
     tags=("store", "integrity", "share"),
     fixer="store",
+    needs_share=True,
 )
 L1_NOT_STORED = Rule(
     code="YTM705",
@@ -56,6 +58,7 @@ L1_NOT_STORED = Rule(
     summary="a published episode's final artifacts (L1) are not in the shared store",
     tags=("store", "published"),
     fixer="store",
+    needs_share=True,
 )
 
 
@@ -67,6 +70,7 @@ ABANDONED_TEMP = Rule(
     "dir or video/input) that takes space and that no process will finish",
     tags=("store", "share", "space"),
     fixer="remove-abandoned-temps",
+    needs_share=True,
 )
 OTHER_HOST_GRACE_SEC = 6 * 3600  # another host's temp is reported once this old
 TEMP_SEARCH_DEPTH = 6  # <kind>/<CH>/<NNN>/<variant>/<file> in the store, and a little more

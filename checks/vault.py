@@ -23,6 +23,7 @@ SENTINEL = Rule(
     summary="the Vault sentinel is missing, unparsable, or for another namespace",
     tags=("vault", "mirror"),
     fixer="bootstrap-sentinel",
+    needs_share=True,
 )
 ABSOLUTE_LINK = Rule(
     code="YTM202",
@@ -31,6 +32,7 @@ ABSOLUTE_LINK = Rule(
     summary="a symlink in the Vault (ytm_workspaces, asset_vault) has an absolute target",
     tags=("vault", "symlink", "portability"),
     fixer="relativize-symlink",
+    needs_share=True,
 )
 DIRS_MISSING = Rule(
     code="YTM203",
@@ -39,6 +41,7 @@ DIRS_MISSING = Rule(
     summary="a directory the Vault needs (thumbnails/assets, video/runs, asset_vault) is absent",
     tags=("vault",),
     fixer="ensure-vault-dirs",
+    needs_share=True,
 )
 
 

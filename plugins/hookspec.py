@@ -66,6 +66,11 @@ def ytm_doctor_collect_checks(config: Config) -> list[Check]:
     Called by every command that needs the rule catalogue. Each plugin returns its own list;
     ytm-doctor concatenates them and refuses two checks with the same code.
 
+    A check that cannot judge its rule while the share is down (it returns nothing when
+    `not ctx.share.online`) declares it once, on its rule: `Rule(..., needs_share=True)` or
+    `@check(..., needs_share=True)`. While the share is down, the previous findings of that
+    rule it does not repeat are then carried as unknown, not counted resolved.
+
     :param config: the resolved configuration.
     :returns: a list of `ytm_doctor.Check` objects (possibly empty).
     """

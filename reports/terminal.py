@@ -52,6 +52,7 @@ class TerminalWriter:
         if verbosity >= 0:
             self._header(report)
             self._findings(report, verbose=verbosity > 0)
+            self._unknown(report, verbose=verbosity > 0)
             self._errors(report, verbose=verbosity > 0)
             self._short_summary(report, saved)
         self.rule_line(self._final_words(report), code=self._final_color(report))
@@ -116,6 +117,35 @@ class TerminalWriter:
             self.line(f"    fix: not automatic: {printable(str(f.details['unfixable']))}")
         self.line()
 
+    def _unknown(self, report, verbose: bool) -> None:
+        """Previous findings this scan could not judge, apart from the ones it found: they are
+        neither found again nor resolved, only last seen at their time."""
+        if not report.unknown:
+            return
+        self.rule_line("not checked this time (share down or check error)", "-")
+        shown: Counter[str] = Counter()
+        hidden = 0
+        for item in report.unknown:
+            rule = str(item.get("rule"))
+            shown[rule] += 1
+            if shown[rule] > PER_RULE_LIMIT and not verbose:
+                hidden += 1
+                continue
+            episode = f" [{item['episode']}]" if item.get("episode") else ""
+            self.line(
+                printable(
+                    f"UNKNOWN   {rule} {item.get('name')}  {item.get('root')}:{item.get('path')}"
+                    f"{episode}"
+                )
+            )
+            self.line(
+                printable(f"    {item.get('severity')}, last seen {item.get('unknown_since')}: ")
+                + printable(str(item.get("message")))
+            )
+        if hidden:
+            self.line(f"{hidden} more not listed: use -v or --json to see them")
+        self.line()
+
     def _errors(self, report, verbose: bool = False) -> None:
         if not report.errors:
             return
@@ -159,12 +189,14 @@ class TerminalWriter:
             parts.append(plural(report.checks_errored, "check error"))
         if report.baselined:
             parts.append(f"{len(report.baselined)} baselined")
+        if report.unknown:
+            parts.append(f"{len(report.unknown)} unknown")
         if report.previous is not None and (report.new or report.resolved):
             parts.append(f"{len(report.new)} new, {len(report.resolved)} resolved")
         return ", ".join(parts) + f" in {report.run.duration:.2f}s"
 
     def _final_color(self, report) -> str | None:
-        if report.count(Severity.VIOLATION) or report.checks_errored:
+        if report.count(Severity.VIOLATION) or report.checks_errored or report.unknown_failing:
             return "31"
         return "33" if report.count(Severity.WARNING) else "32"
 

@@ -1,11 +1,13 @@
-"""Webhook notifier: a Slack-compatible message when a scan finds NEW violations.
+"""Webhook notifier: a Slack-compatible message when a scan finds NEW violations, and one for
+each change of state (the share down or back, a disk crossing a threshold, the mirror failing or
+recovering; see transitions.py for how each is announced once).
 
 Configured by `notify.webhook_url` (env YTM_DOCTOR_WEBHOOK_URL). Only a scan whose report
 became latest.json notifies (a full scan that saved its report), so each new violation is
 announced once however often people scan by hand. The post is `{"text": ...}` JSON over
 HTTP(S) with a short timeout. A post that fails (HTTP status >= 400, refused, timed out) is
 queued as `<report_dir>/notify_queue/<stamp>.json` and retried, oldest first, before the next
-run's own message, so messages arrive in order. A failure never fails or stalls the scan: one
+run's own messages, so messages arrive in order. A failure never fails or stalls the scan: one
 line on stderr, and the queue waits for the next run.
 """
 
@@ -30,6 +32,7 @@ from ytm_doctor.jsonio import read_json_object
 from ytm_doctor.model import Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.redact import mask_secret, redact_text, secret_parts
+from ytm_doctor.reports import transitions
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -52,7 +55,29 @@ def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport |
     if not url or saved is None or not saved.latest:
         return
     notifier = Notifier(url, saved.directory / QUEUE_DIRNAME, TIMEOUT_S)
-    notifier.deliver(new_violations_payload(report, saved))
+    plan = transitions.plan(
+        report,
+        saved.directory,
+        float(config["notify.cooldown_minutes"]),
+        float(config["disk.warn_free_gib"]),
+    )
+    if plan.problem:
+        _warn(f"webhook: {plan.problem}; starting it afresh")
+    # State changes first, then the new violations they may explain, all in one ordered run.
+    payloads = [transition_payload(report, text) for text in plan.texts]
+    payloads.append(new_violations_payload(report, saved))
+    if not notifier.deliver_all(payloads):
+        return  # nothing is on its way: the next scan announces the same changes again
+    if plan.changed:
+        try:
+            transitions.save_state(plan.path, plan.entries)
+        except OSError as exc:
+            _warn(f"webhook: notification state not saved ({exc}); a change may be repeated")
+
+
+def transition_payload(report: Report, text: str) -> dict[str, Any]:
+    """One state change (the share, a disk, the mirror) as a Slack-compatible message."""
+    return {"text": _slack_escape(f"ytm-doctor on {report.run.host}: {text}")}
 
 
 def new_violations(report: Report) -> list[Finding]:
@@ -166,7 +191,8 @@ class Notifier:
         now = datetime.now(timezone.utc)
         record = {"queued_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "payload": payload}
         for attempt in range(100):
-            path = self.queue_dir / f"{now:%Y%m%dT%H%M%S%fZ}-{os.getpid()}-{attempt}.json"
+            # Two payloads of one run in one microsecond still sort in order: -00, -01, ...
+            path = self.queue_dir / f"{now:%Y%m%dT%H%M%S%fZ}-{os.getpid()}-{attempt:02d}.json"
             try:
                 create_atomic(path, json.dumps(record, ensure_ascii=False))
                 return path
@@ -209,23 +235,31 @@ class Notifier:
 
     def deliver(self, payload: dict[str, Any] | None) -> None:
         """Flush the queue, then send `payload` (if any); queue it when that is not possible."""
+        self.deliver_all([payload])
+
+    def deliver_all(self, payloads: list[dict[str, Any] | None]) -> bool:
+        """Flush the queue, then send `payloads` in order (None entries are skipped); from the
+        first that cannot be sent on, they are queued, in order, behind the older ones.
+        False when some could not even be queued (they are lost: say so)."""
+        todo = [p for p in payloads if p is not None]
         try:
             waiting, failure = self.flush()
-            if payload is not None and waiting == 0 and failure is None:
-                failure = self.post(payload)
+            while todo and waiting == 0 and failure is None:
+                failure = self.post(todo[0])
                 if failure is None:
-                    return
-            if payload is not None:
+                    todo.pop(0)
+            for payload in todo:
                 self.enqueue(payload)
                 waiting += 1
         except OSError as exc:
             _warn(f"webhook {redacted(self.url)}: notification lost, cannot queue it: {exc}")
-            return
+            return False
         if failure is not None:
             _warn(
                 f"webhook {redacted(self.url)} failed ({failure}); {waiting} message"
                 f"{'s' if waiting != 1 else ''} queued in {self.queue_dir} for the next run"
             )
+        return True
 
 
 def _warn(text: str) -> None:

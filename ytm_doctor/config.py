@@ -108,9 +108,14 @@ KEYS: dict[str, KeySpec] = {
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(
         "url",
-        "Slack-compatible webhook posted on new violations",
+        "Slack-compatible webhook posted on new violations and changes of state",
         "YTM_DOCTOR_WEBHOOK_URL",
         secret=True,
+    ),
+    "notify.cooldown_minutes": KeySpec(
+        "number",
+        "after announcing a change of the share, a disk or the mirror, minutes before that "
+        "one is announced again (0: at once)",
     ),
 }
 

@@ -55,6 +55,7 @@ def check(
     tags: Iterable[str] = (),
     fixer: str | None = None,
     docs: str | None = None,
+    needs_share: bool = False,
     root: str | Iterable[str] | None = None,
     kinds: Iterable[str] = ("file",),
     under: Iterable[str] = (),
@@ -64,7 +65,8 @@ def check(
     With `root` the function is called as fn(entry, ctx) for each walk entry of that root (or
     roots) whose kind is in `kinds` and which lies under one of `under`; without it, once as
     fn(ctx) after the walk. Either way it yields (or returns a list of) findings, made with
-    `fn.rule.finding(...)`.
+    `fn.rule.finding(...)`. `needs_share=True` says the rule cannot be judged while the share
+    is down (see `Rule.needs_share`).
     """
 
     def wrap(fn: Callable[..., Any]) -> CheckDefinition:
@@ -80,6 +82,7 @@ def check(
             tags=tuple(tags),
             fixer=fixer,
             docs=page,
+            needs_share=needs_share,
         )
         subs: tuple = ()
         if root is not None:

@@ -46,6 +46,10 @@ class Rule:
     fixer: str | None = None
     # Path of the Markdown page; None means the built-in page ssot/rules/<code>.md.
     docs: str | None = None
+    # True when the rule can only be judged with the share online (its check stays silent
+    # while the share is down): a finding it does not repeat then is unknown, not resolved,
+    # and the scan carries it forward from the last report that did judge it.
+    needs_share: bool = False
 
     def finding(
         self,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ytm_doctor import __version__
+from ytm_doctor.carry import UNKNOWN, Unchecked, carried, previous_items, severity_of, sort_key
 from ytm_doctor.clock import iso_millis
 from ytm_doctor.errors import ExitCode
 from ytm_doctor.jsonio import MISSING, NOT_OBJECT, JsonInputError, read_json_object
@@ -50,6 +51,7 @@ class ReportRule:
     docs: str | None = None  # the page's path; None: the built-in ssot/rules/<code>.md
     plugin: str = ""
     selected: bool = True  # False: collected, but left out by --select/--ignore/-k/--lf
+    needs_share: bool = False  # judged only while the share is online (Rule.needs_share)
 
     @classmethod
     def of(cls, check: Check, *, selected: bool) -> ReportRule:
@@ -64,6 +66,7 @@ class ReportRule:
             docs=rule.docs,
             plugin=check.plugin,
             selected=selected,
+            needs_share=rule.needs_share,
         )
 
 
@@ -124,6 +127,10 @@ class Report:
     # Every collected rule in catalogue order (by code), the deselected ones too: SARIF lists
     # them all. Not part of the JSON report.
     rules: list[ReportRule] = field(default_factory=list)
+    # Previous findings this scan could not judge (a root not walked, a rule that could not
+    # run), as JSON items with status "unknown" and unknown_since (ytm_doctor.carry). Kept out
+    # of `findings` and the severity counts; saved so the next scan still knows them.
+    unknown: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -131,6 +138,17 @@ class Report:
     @property
     def checks_errored(self) -> int:
         return sum(1 for o in self.outcomes if o.error)
+
+    def failing(self, severity: Severity | None) -> bool:
+        """Whether a finding of this severity fails the scan under --fail-on."""
+        return severity is Severity.VIOLATION or (
+            severity is Severity.WARNING and self.fail_on is Severity.WARNING
+        )
+
+    @property
+    def unknown_failing(self) -> int:
+        """Carried findings that failed the scan when last judged."""
+        return sum(1 for item in self.unknown if self.failing(severity_of(item)))
 
     @property
     def exit_code(self) -> ExitCode:
@@ -141,6 +159,10 @@ class Report:
         failing = self.count(Severity.VIOLATION)
         if self.fail_on is Severity.WARNING:
             failing += self.count(Severity.WARNING)
+        # A violation last seen before the share went down is not counted as found now, but it
+        # is not fixed either: exit 0 would tell a scheduled scan all is well when the scan
+        # could not look. Like a failure pytest has not re-run, it keeps the exit at 1.
+        failing += self.unknown_failing
         if failing and not self.exit_zero:
             return ExitCode.VIOLATIONS
         return ExitCode.OK
@@ -165,12 +187,18 @@ class Report:
             by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
         episodes = {f.episode for f in self.findings if f.severity is Severity.VIOLATION}
         episodes.discard(None)
+        unknown: dict[str, int] = {}
+        for item in self.unknown:
+            key = str(item.get("severity"))
+            unknown[key] = unknown.get(key, 0) + 1
         return {
             "violations_total": self.count(Severity.VIOLATION),
             "warnings_total": self.count(Severity.WARNING),
             "info_total": self.count(Severity.INFO),
             "episodes_with_violations": len(episodes),
             "by_rule": dict(sorted(by_rule.items())),
+            "unknown_total": len(self.unknown),
+            "unknown_by_severity": dict(sorted(unknown.items())),
             "checks_run": len(self.outcomes),
             "checks_errored": self.checks_errored,
             "checks_deselected": self.deselected,
@@ -212,6 +240,7 @@ class Report:
             "previous_report": self.previous,
             "new": self.new,
             "resolved": self.resolved,
+            UNKNOWN: json_safe(self.unknown),
             "baselined": None
             if self.baseline_file is None
             else {
@@ -275,38 +304,53 @@ def load_previous(report_dir: Path, *, warn: bool = True) -> dict[str, Any] | No
     return data
 
 
-def compare_with_previous(report: Report, previous: dict[str, Any] | None, scope) -> None:
-    """Fill `new` and `resolved`. A previous finding counts as resolved only when its rule ran
-    this time and its episode is inside this scan's scope; otherwise we simply did not look."""
+def compare_with_previous(
+    report: Report,
+    previous: dict[str, Any] | None,
+    scope,
+    unchecked: Unchecked | None = None,
+) -> None:
+    """Fill `new`, `resolved` and `unknown`. A previous finding counts as resolved only when its
+    rule ran this time, its episode is inside this scan's scope and nothing `unchecked` covers
+    it; one that `unchecked` covers is carried into `unknown` instead (ytm_doctor.carry)."""
+    unchecked = unchecked or Unchecked()
     # Findings a baseline hides are still there: neither new next time nor resolved now.
     current = {f.fingerprint for f in report.findings + report.baselined}
     if previous is None:
         report.new = sorted(current)
         report.resolved = []
         return
-    report.previous = previous.get("run", {}).get("id")
+    run = previous.get("run") if isinstance(previous.get("run"), dict) else {}
+    report.previous = run.get("id")
+    checked_at = run.get("started")
+    selected = {o.code for o in report.outcomes}
     ran = {o.code for o in report.outcomes if not o.error}
     before: set[str] = set()
     resolved: set[str] = set()
-    hidden = previous.get("baselined")
-    accepted = hidden.get("findings") if isinstance(hidden, dict) else None
-    for item in previous["findings"] + (accepted if isinstance(accepted, list) else []):
-        if not isinstance(item, dict) or "fingerprint" not in item:
-            continue
+    unknown: dict[str, dict[str, Any]] = {}
+    for item, may_carry in previous_items(previous):
         fp = item["fingerprint"]
         before.add(fp)
-        in_scope = scope.includes(item.get("channel"), item.get("video"))
-        if fp not in current and item.get("rule") in ran and in_scope:
+        if fp in current or fp in unknown:
+            continue
+        if not scope.includes(item.get("channel"), item.get("video")):
+            continue  # outside --channel/--video: we simply did not look
+        if unchecked.covers(item):
+            if may_carry and item.get("rule") in selected:
+                unknown[fp] = carried(item, checked_at)
+        elif item.get("rule") in ran:
             resolved.add(fp)
     report.new = sorted(current - before)
     report.resolved = sorted(resolved)
+    report.unknown = sorted(unknown.values(), key=sort_key)
 
 
 def rules_with_findings(previous: dict[str, Any] | None) -> set[str] | None:
     """For --lf: the codes that had findings in the previous report (None: no previous)."""
     if previous is None:
         return None
-    return {f.get("rule") for f in previous["findings"] if isinstance(f, dict) and f.get("rule")}
+    # A carried finding is a failure not yet seen fixed: --lf runs its rule again too.
+    return {item.get("rule") for item, own in previous_items(previous) if own and item.get("rule")}
 
 
 def outcome_for(check: Check) -> CheckOutcome:

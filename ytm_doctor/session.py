@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.baseline import apply_to_report, load_from_options
+from ytm_doctor.carry import Unchecked, unchecked_for
 from ytm_doctor.collect import Selection, collect_checks, collect_fixers, select_checks, split_codes
 from ytm_doctor.context import Context, Scope
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity
@@ -228,8 +229,23 @@ def scan(
         rules=report_rules(checks, selection),
     )
     apply_to_report(report, config, baseline)
-    compare_with_previous(report, load_previous(config.paths.report_dir), scope)
+    unchecked = unchecked_in(ctx, report, selection.selected, skipped)
+    compare_with_previous(report, load_previous(config.paths.report_dir), scope, unchecked)
     return ScanResult(report, ctx, rules, fixers)
+
+
+def unchecked_in(
+    ctx: Context, report: Report, selected: list[Check], skipped: dict[str, str]
+) -> Unchecked:
+    """What this scan could not judge: the roots skipped because the share is down, the checks
+    that errored, and (share down) the rules that need the share."""
+    down = set() if ctx.share.online else {key.split(":")[0] for key in skipped}
+    return unchecked_for(
+        share_online=ctx.share.online,
+        skipped_roots=down,
+        errored=[o.code for o in report.outcomes if o.error],
+        needs_share=[c.rule.code for c in selected if c.rule.needs_share],
+    )
 
 
 def report_rules(checks: list[Check], selection: Selection) -> list[ReportRule]:

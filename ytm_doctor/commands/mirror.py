@@ -35,6 +35,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="first create ytm_workspaces/ and the required Vault dirs (vault.required_dirs)",
     )
+    group.add_argument(
+        "--if-share-up",
+        action="store_true",
+        help="for scheduled runs: while the share is down (a stub, not mounted), say so in one "
+        "line and exit 0 instead of refusing; nothing is written",
+    )
     group.add_argument("--json", action="store_true", help="the run log as JSON on stdout")
 
 

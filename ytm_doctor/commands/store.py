@@ -66,6 +66,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="after verification, remove the local file (undo copies it back)",
     )
+    running.add_argument(
+        "--if-share-up",
+        action="store_true",
+        help="flush-outbox, for scheduled runs: while the share is down (a stub, not mounted), "
+        "say so in one line and exit 0; nothing is written",
+    )
     running.add_argument("--json", action="store_true", help="the plan or results as JSON")
     override_options(parser)
 

@@ -7,7 +7,8 @@ audited: the sentinel (--bootstrap-dest) and the Vault dirs (--ensure-dirs) firs
 bootstrap-sentinel and ensure-vault-dirs fixers, then the `rsync` action.
 
 Exit codes: 0 mirrored (or previewed), also when another mirror already holds the lock (a timer
-firing twice is not an error: the line says who holds it, --json says "busy"); 1 rsync failed
+firing twice is not an error: the line says who holds it, --json says "busy"), and with
+--if-share-up (the scheduled job) while the share is down: one line, nothing written; 1 rsync failed
 or a preparation failed (the run log says why); 2 interrupted; 4 refused before anything ran.
 """
 
@@ -43,6 +44,7 @@ from ytm_doctor.mirror.operation import rsync_fix
 from ytm_doctor.mirror.prepare import ensure_dirs_fix, sentinel_fix
 from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
 from ytm_doctor.model import printable
+from ytm_doctor.mount import share_state
 from ytm_doctor.workspace import INPUT_DIR
 
 if TYPE_CHECKING:
@@ -76,6 +78,8 @@ def mirror_command(config: Config, argv: list[str]) -> int:
     bootstrap = bool(config.getoption("bootstrap_dest"))
     as_json = bool(config.getoption("json"))
     paths = config.paths
+    if config.getoption("if_share_up") and _share_down(config, as_json):
+        return ExitCode.OK
     try:
         settings = MirrorSettings.from_config(config)
         rsync = find_rsync(settings)
@@ -110,6 +114,17 @@ def mirror_command(config: Config, argv: list[str]) -> int:
         return _real_run(ctx, lock, fixes, argv, as_json)
     finally:
         lock.release()
+
+
+def _share_down(config: Config, as_json: bool) -> bool:
+    """A timer firing while the share is down has nothing to do: no refusal, no run log (a
+    log would read as a failed mirror). A degraded share is still refused: that needs a person."""
+    state = share_state(config.paths, config["shared_storage.require_mount"])
+    if state.mounted:
+        return False
+    line = f"mirror: the share {config.paths.share_root} is down ({state.status}): nothing to do"
+    print(json.dumps({"status": "share-down"}) if as_json else printable(line))
+    return True
 
 
 def _say_busy(lock: Lock, holder, as_json: bool) -> None:

@@ -13,30 +13,30 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.saved_reports import DEFAULT_KEEP_REPORTS, keep_reports_value, report_groups
 from ytm_doctor.schedule.hosts import (
-    Target,
     Tool,
     aside_stamp,
+    host_platform,
     is_foreign,
     read_bytes,
     run_tool,
     set_aside,
-    target_for,
     this_platform,
 )
+from ytm_doctor.schedule.job_target import JobTarget, job_target
 from ytm_doctor.schedule.jobs import (
     ACTIONS,
-    LABEL,
+    JOBS,
+    MIRROR_RECORD,
     PLATFORMS,
-    PLIST,
     PREVIOUS_DIR,
-    SERVICE,
-    TIMER,
     ScheduledScan,
+    drop_mirror_record,
     format_interval,
     parse_interval,
-    scheduled_scan,
+    scheduled_job,
     ytm_doctor_command,
 )
 from ytm_doctor.schedule.units import read_unit, render_plist, render_service, render_timer
@@ -47,6 +47,12 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=ACTIONS, help="install, remove, or show the schedule")
+    parser.add_argument(
+        "--job",
+        choices=tuple(JOBS),
+        help="which job: scan (default), mirror, flush-outbox, offline-fallback (opt-in: local "
+        "copies of Hot inputs while the share is down); status without --job shows them all",
+    )
     parser.add_argument(
         "--every",
         metavar="INTERVAL",
@@ -105,18 +111,22 @@ def schedule_command(config: Config) -> int:
     return status(config)
 
 
-def planned_files(config: Config, target: Target, seconds: int) -> tuple[dict[Path, bytes], list]:
-    scan = scheduled_scan(
-        config, config.getoption("keep_reports", DEFAULT_KEEP_REPORTS), config.getoption("publish")
-    )
+def planned_files(
+    config: Config, target: JobTarget, seconds: int
+) -> tuple[dict[Path, bytes], list]:
+    job = target.job
+    keep = config.getoption("keep_reports", DEFAULT_KEEP_REPORTS)
+    scan = scheduled_job(config, job, keep, config.getoption("publish"))
     _on_target_host(config, scan)
     if target.platform == "linux":
+        service = render_service(scan, job, seconds).encode("utf-8", "surrogateescape")
         files = {
-            target.unit_dir / SERVICE: render_service(scan).encode("utf-8", "surrogateescape"),
-            target.unit_dir / TIMER: render_timer(seconds).encode("utf-8"),
+            target.unit_dir / job.service: service,
+            target.unit_dir / job.timer: render_timer(seconds, job).encode("utf-8"),
         }
     else:
-        files = {target.unit_dir / PLIST: render_plist(scan, seconds, config.paths.report_dir)}
+        plist = render_plist(scan, seconds, config.paths.report_dir, job)
+        files = {target.unit_dir / job.plist: plist}
     return files, scan.left_out
 
 
@@ -150,6 +160,23 @@ def _on_target_host(config: Config, scan: ScheduledScan) -> None:
         scan.argv[scan.argv.index("--config") + 1] = os.path.expanduser(raw)
 
 
+def _record_mirror(config: Config, target: JobTarget, seconds: int) -> None:
+    """Tell YTM703 a mirror is expected here (files for another platform run elsewhere)."""
+    try:
+        here = host_platform()
+    except UsageError:
+        return
+    if target.job.name != "mirror" or target.platform != here:
+        return
+    record = {"job": "mirror", "every_s": seconds, "unit_dir": os.fspath(target.unit_dir)}
+    try:
+        config.paths.report_dir.mkdir(parents=True, exist_ok=True)
+        data = dumps_json(record).encode("utf-8")
+        write_atomic(config.paths.report_dir / MIRROR_RECORD, data)
+    except OSError as exc:
+        print(f"ytm-doctor: warning: cannot write {MIRROR_RECORD}: {exc}", file=sys.stderr)
+
+
 def install(config: Config) -> int:
     every = config.getoption("every")
     if not every:
@@ -159,7 +186,7 @@ def install(config: Config) -> int:
         # A timer that fails with exit 4 every 10 minutes helps nobody. Another host's
         # workspace is not on this disk: it is checked where it runs.
         config.validate()
-    target = target_for(config)
+    target = job_target(config)
     files, left_out = planned_files(config, target, seconds)
     run = bool(config.getoption("run"))
     for name in left_out:
@@ -191,7 +218,8 @@ def install(config: Config) -> int:
                 f"  {tool}"
                 + ("   (fails harmlessly when nothing is loaded)" if tool.may_fail else "")
             )
-        print(f"\nDry run: nothing written. Add --run to install a scan every {every}.")
+        what = target.job.name
+        print(f"\nDry run: nothing written. Add --run to install the {what} job every {every}.")
         return ExitCode.OK
 
     stamp = aside_stamp()
@@ -212,6 +240,7 @@ def install(config: Config) -> int:
             print(f"wrote {path}")
     except OSError as exc:
         raise UsageError(f"schedule install: cannot write {exc.filename}: {exc.strerror}") from None
+    _record_mirror(config, target, seconds)
 
     if not target.runs_tools:
         steps = " && ".join(str(t) for t in target.enable_tools() if not t.may_fail)
@@ -229,18 +258,21 @@ def install(config: Config) -> int:
             file=sys.stderr,
         )
         return ExitCode.VIOLATIONS
-    print(f"scheduled: a scan every {format_interval(seconds)} (`ytm-doctor schedule status`)")
+    print(
+        f"scheduled: the {target.job.name} job every {format_interval(seconds)} "
+        "(`ytm-doctor schedule status`)"
+    )
     return ExitCode.OK
 
 
-def _why_not_run(target: Target) -> str:
+def _why_not_run(target: JobTarget) -> str:
     if target.platform != this_platform():
         return f"files for {target.platform}: its tools are not run on this host"
     return f"{target.unit_dir} is not where the scheduler looks: nothing is reloaded"
 
 
 def remove(config: Config) -> int:
-    target = target_for(config)
+    target = job_target(config)
     present = [p for p in target.paths if os.path.lexists(p)]
     if not present:
         print(f"nothing installed in {target.unit_dir}")
@@ -278,6 +310,13 @@ def remove(config: Config) -> int:
             print(f"moved {path} to {set_aside(path, stamp)}")
     except OSError as exc:
         raise UsageError(f"schedule remove: cannot move {exc.filename}: {exc.strerror}") from None
+    if (
+        target.job.name == "mirror"
+        and target.platform == this_platform()
+        and config["workspace_root"] is not None
+    ):
+        # Our own note (only ever written for this host's platform); YTM703 stops expecting one.
+        drop_mirror_record(config.paths.report_dir)
     for tool in target.after_remove_tools() if tools else []:
         result = run_tool(tool)
         if result.ok:
@@ -296,11 +335,11 @@ def _describe_file(path: Path) -> str:
     except OSError as exc:
         return f"unreadable: {exc.strerror or exc}"
     try:
-        if path.name == TIMER:
+        if path.suffix == ".timer":
             every = read_unit(data.decode("utf-8")).get("Timer", "OnUnitActiveSec", fallback="")
             seconds = int(every.rstrip("s")) if every.rstrip("s").isdigit() else None
             return f"installed: every {format_interval(seconds)}" if seconds else "installed"
-        if path.name == SERVICE:
+        if path.suffix == ".service":
             command = read_unit(data.decode("utf-8", "surrogateescape")).get(
                 "Service", "ExecStart", fallback=""
             )
@@ -314,23 +353,24 @@ def _describe_file(path: Path) -> str:
         return f"installed, but not readable as expected: {exc}"
 
 
-def _scheduler_state(target: Target) -> list[str]:
+def _scheduler_state(target: JobTarget) -> list[str]:
+    job = target.job
     if target.platform == "linux":
         tools = {
-            "enabled": Tool(["systemctl", "--user", "is-enabled", TIMER]),
-            "active": Tool(["systemctl", "--user", "is-active", TIMER]),
+            "enabled": Tool(["systemctl", "--user", "is-enabled", job.timer]),
+            "active": Tool(["systemctl", "--user", "is-active", job.timer]),
             "last run": Tool(
                 [
                     "systemctl",
                     "--user",
                     "show",
-                    SERVICE,
+                    job.service,
                     "--property=Result,ExecMainStatus,ExecMainExitTimestamp",
                 ]
             ),
         }
     else:
-        tools = {"launchd": Tool(["launchctl", "print", f"gui/{os.getuid()}/{LABEL}"])}
+        tools = {"launchd": Tool(["launchctl", "print", f"gui/{os.getuid()}/{job.label}"])}
     lines = []
     for label, tool in tools.items():
         result = run_tool(tool)
@@ -358,15 +398,24 @@ def _scheduler_state(target: Target) -> list[str]:
 
 
 def status(config: Config) -> int:
-    target = target_for(config)
-    kind = "systemd user units" if target.platform == "linux" else "launchd agent"
+    target = job_target(config)
+    kind = "systemd user units" if target.platform == "linux" else "launchd agents"
     print(f"schedule ({target.platform}, {kind} in {target.unit_dir})")
-    for path in target.paths:
-        print(f"  {path.name}: {_describe_file(path)}")
-    if not target.runs_tools:
-        print(f"  not asked: {_why_not_run(target)}")
-    for line in _scheduler_state(target) if target.runs_tools else []:
-        print(f"  {line}")
+    if config.getoption("job"):
+        shown = [target]
+    else:
+        # Without --job: the scan (installed or not, as always) and every other job installed.
+        shown = [job_target(config, job) for job in JOBS.values()]
+        shown = [t for t in shown if t.job.name == "scan" or any(p.exists() for p in t.paths)]
+    for one in shown:
+        if len(shown) > 1:
+            print(f" {one.job.name} job:")
+        for path in one.paths:
+            print(f"  {path.name}: {_describe_file(path)}")
+        if not one.runs_tools:
+            print(f"  not asked: {_why_not_run(one)}")
+        for line in _scheduler_state(one) if one.runs_tools else []:
+            print(f"  {line}")
     report_dir = None
     if config["workspace_root"] is not None and config["shared_storage.root"] is not None:
         report_dir = config.paths.report_dir

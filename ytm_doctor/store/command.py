@@ -12,7 +12,8 @@ the Executor (journaled, audited, undoable with `ytm-doctor undo RUN_ID --run`) 
 layout to the outbox and says so; --symlink-back and --move are refused then.
 
 Exit codes: 0 stored (or previewed, or nothing to do; flush-outbox also when another store
-holds the lock); 1 a fix was refused or failed, a destructive mode was refused, items remain in
+holds the lock, or with --if-share-up while the share is down: the scheduled flush waits
+quietly); 1 a fix was refused or failed, a destructive mode was refused, items remain in
 the outbox, or (store) another store holds the lock; 4 bad input (one line).
 """
 
@@ -57,6 +58,8 @@ LOCK_NAME = "store"  # <report_dir>/store.lock: one store or flush at a time
 
 def store_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
     what = options.what
+    if what != "flush-outbox" and getattr(options, "if_share_up", False):
+        raise UsageError("--if-share-up belongs to `store flush-outbox`")
     if what == "flush-outbox":
         _reject(options, "flush-outbox", ("src", "kind", "channel", "video", "run_id"))
         _reject(options, "flush-outbox", ("include_remotion", "symlink_back", "move"))
@@ -162,6 +165,12 @@ def flush_command(config: Config, options: argparse.Namespace, argv: list[str]) 
     manifests = outbox_manifests(ctx)
     if not manifests:
         _say(options, {"status": "empty"}, "the outbox is empty: nothing to flush")
+        return ExitCode.OK
+    if target.root != "share" and options.if_share_up and not ctx.share.mounted:
+        # The scheduled flush: a share that is down is the normal state of waiting, not a
+        # failure; its timer tries again (ytm_doctor/schedule/units.py).
+        why = {"status": "share-down", "pending": len(manifests)}
+        _say(options, why, f"flush-outbox: {len(manifests)} manifests wait: {target.why}")
         return ExitCode.OK
     if target.root != "share":
         _say(
