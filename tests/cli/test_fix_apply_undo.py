@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -743,3 +744,57 @@ def test_plan_with_a_nul_byte_is_rejected_cleanly(factory, cli):
     result = cli("apply", plan, "--run")
     assert tree(factory) == before
     assert result.code in (1, 4), result.err
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. Real processes: undo's exit status, and the undo hint run as printed
+# ---------------------------------------------------------------------------------------------
+
+
+def test_undo_run_exits_1_when_a_group_is_refused(factory, cli_proc):
+    fixed = cli_proc("fix", "--run")
+    assert fixed.code == 0, fixed.out + fixed.err
+    run = run_id_of(fixed.out)
+    repoint(factory.root / VAULT_LINK, "../../../../asset_vault/other")
+    share_before = snapshot(factory.share)
+    result = cli_proc("undo", run, "--run")
+    assert result.code == 1, result.out + result.err
+    assert "left in place" in result.out and "1 undone, 1 refused" in result.out
+    assert snapshot(factory.share) == share_before  # the refused group is untouched
+    assert (factory.root / WS_LINK).is_symlink()  # the other group was undone
+
+
+def test_the_undo_hint_names_the_config_and_runs_from_elsewhere(
+    factory, cli_proc, tmp_path_factory
+):
+    # A config file away from the tree, in a directory whose name needs quoting, with absolute
+    # roots: the hint is only right if it names this file and survives the shell's splitting.
+    conf_dir = factory.root / "conf dir"
+    conf_dir.mkdir()
+    config = conf_dir / "doctor's.yaml"
+    settings = json.loads(json.dumps(factory.settings))
+    settings["workspace_root"] = str(factory.ws)
+    storage = settings["shared_storage"]
+    storage["root"] = str(factory.share)
+    storage["fallback_root"] = str(factory.root / "outbox")
+    config.write_text(json.dumps(settings), encoding="utf-8")  # JSON is YAML
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # no ytm-doctor.yaml here or above
+    before = tree(factory)
+
+    fixed = cli_proc("fix", "--run", "--config", config)
+    assert fixed.code == 0, fixed.out + fixed.err
+    run = run_id_of(fixed.out)
+    [line] = [ln for ln in fixed.out.splitlines() if ln.startswith("undo:")]
+    hint = shlex.split(line[len("undo:") :])
+    assert hint[0] == "ytm-doctor"
+    assert hint[hint.index("--config") + 1] == str(config)
+    assert hint[-2:] == [run, "--run"]
+
+    bare = cli_proc("undo", run, "--run", cwd=elsewhere)  # without --config: no such run here
+    assert bare.code == 4, bare.out + bare.err
+    undone = cli_proc(*hint[1:], cwd=elsewhere)
+    assert undone.code == 0, undone.out + undone.err
+    assert "2 undone, 0 refused, 0 failed" in undone.out
+    assert os.readlink(factory.root / VAULT_LINK) == f"{ALIAS}/asset_vault/bgm"
+    assert (factory.root / WS_LINK).is_symlink()
+    assert tree(factory) == before  # restored exactly
