@@ -14,6 +14,7 @@ manager exactly like a third-party package's.
 
 from __future__ import annotations
 
+import abc
 import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,9 @@ class Refused(Exception):
     """An action or inverse must not run now; the message says why, in one line."""
 
 
-class Operation:
-    """Subclass it, set `name`, and implement `do`, `inverse`, `inverse_problems` and `undo`
+class Operation(abc.ABC):
+    """Subclass it, set `name`, and implement `do` and `inverse` (abstract: a class missing one
+    cannot be made), `inverse_problems` and `undo`
     (or set `irreversible` to the reason it cannot be undone and leave undo alone)."""
 
     name: str = ""
@@ -100,17 +102,17 @@ class Operation:
 
     # -- doing ---------------------------------------------------------------------------------
 
+    @abc.abstractmethod
     def inverse(self, action: Action, path: str, ex: Executor) -> dict[str, Any]:
         """What undoes `action`, as journaled before it runs: {"op": <inverse name>, "path":
         ..., ...}. `path` is the confined absolute path of action.path."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def do(
         self, action: Action, path: str, inverse: dict[str, Any], ex: Executor
     ) -> dict[str, Any] | None:
         """Do it. Returns what only the action could know, merged into its inverse and
         journaled with "done" (a copy's manifest, a verified hash), or None."""
-        raise NotImplementedError
 
     # -- undoing -------------------------------------------------------------------------------
 
