@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.errors import UsageError
@@ -144,6 +144,26 @@ def unchanged(ref: PathRef, expected: dict[str, Any], actual: dict[str, Any]) ->
         f"{ref} changed since the fix ({describe_state(actual)}, expected "
         f"{describe_state(expected)}); left in place"
     ]
+
+
+def source_problems(
+    inverse: dict[str, Any], ref: PathRef, ex: Executor, differs: Callable[[str], str | None]
+) -> list[str]:
+    """Why `ref`, a copy an action made, must stay: removing it is safe only while its source
+    (the inverse's "source") still holds the same content, checked now by `differs(path)`
+    (None: the same; else why not, after "<source> "), or while an earlier step of the same
+    undo brings the source back. The copy may have become the only one."""
+    if not inverse.get("source"):
+        return []
+    source_ref = PathRef.from_json(inverse["source"])
+    try:
+        source = ex.confine_source(source_ref)
+    except Refused as exc:
+        return [f"{ref} is kept: its source cannot be checked ({exc})"]
+    if source in ex.restoring:
+        return []
+    why = differs(source)
+    return [f"{ref} is kept: {source_ref} {why}"] if why else []
 
 
 class OperationRegistry:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 from ytm_doctor.anchor import Anchor
-from ytm_doctor.fix.operation import Operation, Refused
+from ytm_doctor.fix.operation import Operation, source_problems
 from ytm_doctor.fix.ops.treecopy import copy_into, tree_bytes
 from ytm_doctor.fix.plan import Action, PathRef
 from ytm_doctor.fix.state import path_state
@@ -61,7 +62,7 @@ class Copy(Operation):
         kind = path_state(path).get("kind")
         if kind not in ("dir", "file") or tree_manifest(path) != inverse["manifest"]:
             return [f"{ref} changed since it was copied; left in place"]
-        return _source_problems(inverse, ref, ex)
+        return source_problems(inverse, ref, ex, _differs(inverse["manifest"]))
 
     def undo(self, inverse, path, ex) -> None:
         # Identical to the copy the fix made (checked just before); its source still exists.
@@ -71,27 +72,16 @@ class Copy(Operation):
             os.unlink(path)
 
 
-def _source_problems(inverse: dict[str, Any], ref: PathRef, ex) -> list[str]:
-    """The copy goes only while its source still holds the same content, checked now."""
-    if not inverse.get("source"):
-        return []
-    source_ref = PathRef.from_json(inverse["source"])
-    try:
-        source = ex.confine_source(source_ref)
-    except Refused as exc:
-        return [f"{ref} is kept: its source cannot be checked ({exc})"]
-    if source in ex.restoring:
-        return []
-    try:
-        same = tree_manifest(os.path.realpath(source)) == inverse["manifest"]
-    except OSError:
-        same = False
-    if not same:
-        return [
-            f"{ref} is kept: {source_ref} is gone or changed since it was copied, so the copy "
-            "may be the only one left"
-        ]
-    return []
+def _differs(manifest: Any) -> Callable[[str], str | None]:
+    def differs(source: str) -> str | None:
+        try:
+            if tree_manifest(os.path.realpath(source)) == manifest:
+                return None
+        except OSError:
+            pass
+        return "is gone or changed since it was copied, so the copy may be the only one left"
+
+    return differs
 
 
 def tree_manifest(root: str) -> list[list[Any]]:

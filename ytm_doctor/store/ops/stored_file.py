@@ -7,9 +7,10 @@ import contextlib
 import errno
 import os
 import posixpath
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ytm_doctor.fix.operation import Operation, Refused, unchanged
+from ytm_doctor.fix.operation import Operation, source_problems, unchanged
 from ytm_doctor.fix.plan import PathRef
 from ytm_doctor.fix.state import path_state
 from ytm_doctor.hashing import CopyError, sha256_of
@@ -72,32 +73,22 @@ def full_state(path: str, state: dict[str, Any]) -> dict[str, Any]:
     return {**state, "sha256": digest}
 
 
-def source_problems(inverse: dict[str, Any], ref: PathRef, ex: Executor) -> list[str]:
-    """Why the stored copy `ref` must stay: removing it is safe only while the content it
-    holds is also at its source, verified by hash now (or brought back there by an earlier
-    step of the same undo). A manifest is a record, not a copy."""
-    if not inverse.get("source"):
-        return []
-    source_ref = PathRef.from_json(inverse["source"])
-    try:
-        source = ex.confine_source(source_ref)
-    except Refused as exc:
-        return [f"{ref} is kept: its source cannot be checked ({exc})"]
-    if source in ex.restoring:
-        return []
-    try:
-        digest = ex.hashes.sha256(source, fresh=True)
-    except OSError:
-        return [
-            f"{ref} is kept: {source_ref} is gone or no longer a plain file, so the stored copy "
-            "is its only copy"
-        ]
-    if digest != inverse["sha256"]:
-        return [
-            f"{ref} is kept: {source_ref} changed since it was stored, so the stored copy is "
-            "the only copy of what was stored"
-        ]
-    return []
+def _differs(ex: Executor, sha256: str) -> Callable[[str], str | None]:
+    """The stored copy's content is still at its source: the source's full hash, read now."""
+
+    def differs(source: str) -> str | None:
+        try:
+            digest = ex.hashes.sha256(source, fresh=True)
+        except OSError:
+            return "is gone or no longer a plain file, so the stored copy is its only copy"
+        if digest != sha256:
+            return (
+                "changed since it was stored, so the stored copy is the only copy of what "
+                "was stored"
+            )
+        return None
+
+    return differs
 
 
 class StoredFile(Operation):
@@ -134,7 +125,9 @@ class StoredFile(Operation):
             # A stored copy of any size: compared by its full hash, not size and mtime.
             expected["size"] = inverse["size"]
             actual = full_state(path, actual)
-        return unchanged(ref, expected, actual) or source_problems(inverse, ref, ex)
+        return unchanged(ref, expected, actual) or source_problems(
+            inverse, ref, ex, _differs(ex, inverse["sha256"])
+        )
 
     def undo(self, inverse, path, ex) -> None:
         os.unlink(path)
