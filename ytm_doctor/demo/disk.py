@@ -6,10 +6,9 @@ import os
 from datetime import timedelta
 
 from ytm_doctor.demo.files import mp4_bytes, write_bytes, write_json
-from ytm_doctor.demo.store import store_copy
+from ytm_doctor.demo.store import store_copy, write_manifest
 from ytm_doctor.demo.world import CONFIG_NAME, NAMESPACE, DemoBuild, Family, episode
 from ytm_doctor.jsonio import read_json_object
-from ytm_doctor.store import manifest
 
 
 def plant_ytm501(demo: DemoBuild) -> None:
@@ -48,20 +47,7 @@ def plant_ytm502(demo: DemoBuild) -> None:
     stored_export = f"capcut_exports/{ep.channel}/{ep.video}/{ep.run_ids[-1]}.mp4"
     export = store_copy(demo.workspace / export_rel, export_rel, base, stored_export)
     for kind, entries in (("audio_final", audio), ("capcut_exports", [export])):
-        when = "2026-01-20T09:00:00Z"
-        body = manifest.template(
-            kind=kind,
-            ident=ep.episode_id,
-            channel=ep.channel,
-            video=ep.video,
-            mode="shared",
-            namespace=NAMESPACE,
-            host="demo-mac",
-            created_at=when,
-            entries=entries,
-        )
-        rel = manifest.manifest_rel(kind, "20260120T090000Z", ep.episode_id)
-        write_bytes(base / rel, manifest.dumps({**body, "verified_at": when}))
+        write_manifest(base, kind, ep, "2026-01-20T09:00:00Z", entries)
     demo.instances["YTM502"] = (
         f"published CH01-002's final audio and its week-old CapCut export ({export_rel}) are "
         f"stored in share/uploads/{NAMESPACE}/ and still on local disk: `ytm-doctor reclaim` "

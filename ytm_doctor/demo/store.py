@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ytm_doctor.demo.files import write_bytes
-from ytm_doctor.demo.world import NAMESPACE, DemoBuild, Family, episode
+from ytm_doctor.demo.world import NAMESPACE, DemoBuild, Episode, Family, episode
 from ytm_doctor.store import manifest
 from ytm_doctor.temps import TEMP_MARK, host_tag
 
@@ -23,26 +23,16 @@ def plant_ytm701(demo: DemoBuild) -> None:
     (YTM102), so `ytm-doctor store` wrote it to the main view's outbox, where it still waits:
     the flush itself waits for the shared base."""
     ep = episode("CH02-012")
-    stamp, when = "20260126T073000Z", "2026-01-26T07:30:00Z"
+    when = "2026-01-26T07:30:00Z"
     src_rel = f"scripts/{ep.channel}/{ep.video}/content/assembled_human.md"
     src = demo.workspace / src_rel
     stored = f"scripts/{ep.channel}/{ep.video}/assembled_human.md"
     base = demo.dest / "outbox" / "uploads" / NAMESPACE
     entry = store_copy(src, src_rel, base, stored)
-    body = manifest.template(
-        kind="scripts",
-        ident=ep.episode_id,
-        channel=ep.channel,
-        video=ep.video,
-        mode="outbox",
-        namespace=NAMESPACE,
-        host="demo-mac",
-        created_at=when,
-        entries=[entry],
-        extra={"outbox_reason": f"the share is degraded (uploads/{NAMESPACE}/ is missing)"},
+    reason = f"the share is degraded (uploads/{NAMESPACE}/ is missing)"
+    rel = write_manifest(
+        base, "scripts", ep, when, [entry], mode="outbox", extra={"outbox_reason": reason}
     )
-    rel = manifest.manifest_rel("scripts", stamp, ep.episode_id)
-    write_bytes(base / rel, manifest.dumps({**body, "verified_at": when}))
     demo.instances["YTM701"] = (
         f"outbox/uploads/{NAMESPACE}/{rel}: stored while the share was degraded, not flushed"
     )
@@ -54,26 +44,14 @@ def plant_ytm702_705(demo: DemoBuild) -> None:
     episodes were never stored at all (YTM705)."""
     ep = episode("CH01-001")
     base = demo.share / "uploads" / NAMESPACE
-    stamp, when = "20260118T090000Z", "2026-01-18T09:00:00Z"
+    when = "2026-01-18T09:00:00Z"
     entries = []
     for ext in ("wav", "srt"):
         src_rel = f"audio/final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
         src = demo.workspace / src_rel
         stored = f"audio_final/{ep.channel}/{ep.video}/{ep.episode_id}.{ext}"
         entries.append(store_copy(src, src_rel, base, stored))
-    body = manifest.template(
-        kind="audio_final",
-        ident=ep.episode_id,
-        channel=ep.channel,
-        video=ep.video,
-        mode="shared",
-        namespace=NAMESPACE,
-        host="demo-mac",
-        created_at=when,
-        entries=entries,
-    )
-    rel = manifest.manifest_rel("audio_final", stamp, ep.episode_id)
-    write_bytes(base / rel, manifest.dumps({**body, "verified_at": when}))
+    write_manifest(base, "audio_final", ep, when, entries)
     wav = base / entries[0]["path"]
     wav.write_bytes(wav.read_bytes()[: len(wav.read_bytes()) // 2])  # a copy cut off half-way
     demo.instances["YTM702"] = (
@@ -96,6 +74,29 @@ def plant_ytm707(demo: DemoBuild) -> None:
     demo.instances["YTM707"] = (
         f"share/uploads/{NAMESPACE}/audio_final/CH02/012/: a killed copy's temp file"
     )
+
+
+def write_manifest(
+    base: Path, kind: str, ep: Episode, when: str, entries: list[dict], **more: object
+) -> str:
+    """A manifest of `entries` written as `ytm-doctor store` writes one (its own module), made
+    and verified at `when` (an ISO time); returns its path relative to `base`."""
+    body = manifest.template(
+        kind=kind,
+        ident=ep.episode_id,
+        channel=ep.channel,
+        video=ep.video,
+        mode=str(more.pop("mode", "shared")),
+        namespace=NAMESPACE,
+        host="demo-mac",
+        created_at=when,
+        entries=entries,
+        **more,
+    )
+    stamp = when.replace("-", "").replace(":", "")
+    rel = manifest.manifest_rel(kind, stamp, ep.episode_id)
+    write_bytes(base / rel, manifest.dumps({**body, "verified_at": when}))
+    return rel
 
 
 def store_copy(src: Path, src_rel: str, base: Path, stored: str) -> dict:
