@@ -88,6 +88,13 @@ async def session_steps(dest: Path, errlog: Any) -> dict[str, Any]:
         seen["plan_link"] = structured(await session.call_tool("plan_fix", {"select": ["YTM202"]}))
         seen["after_plans"] = tree(dest)
         seen["unknown"] = error_text(await session.call_tool("apply_plan", {"plan_id": "nope"}))
+        # A saved plan edited after planning is not the plan the agent was shown.
+        edited = structured(await session.call_tool("plan_fix", {"select": ["YTM203"]}))
+        with open(edited["plan_file"], "a", encoding="utf-8") as fh:
+            fh.write(" ")
+        seen["edited"] = error_text(
+            await session.call_tool("apply_plan", {"plan_id": edited["plan_id"]})
+        )
         seen["after_unknown"] = tree(dest)
 
         seen["applied"] = structured(
@@ -156,9 +163,10 @@ def test_plan_fix_saves_a_plan_and_changes_nothing(demo_session) -> None:
     assert seen["after_plans"] == seen["start"]
 
 
-def test_an_unknown_plan_id_is_refused_and_nothing_changes(demo_session) -> None:
+def test_an_unknown_id_or_an_edited_plan_is_refused_and_nothing_changes(demo_session) -> None:
     _, seen, _ = demo_session
     assert "unknown plan id 'nope'" in seen["unknown"]
+    assert "changed since it was planned" in seen["edited"]
     assert seen["after_unknown"] == seen["start"]
 
 
