@@ -81,6 +81,8 @@ async def session_steps(dest: Path, errlog: Any) -> dict[str, Any]:
             await session.call_tool("scan", {"select": ["YTM2"], "save": False})
         )
         seen["bad_scope"] = error_text(await session.call_tool("scan", {"channel": "nope"}))
+        # An argument is only ever its own option's value, never another option.
+        seen["not_a_flag"] = error_text(await session.call_tool("undo", {"run_id": "--run"}))
         seen["after_scans"] = tree(dest)
 
         # Two plans over the same link: once the first is applied, the second is stale.
@@ -203,6 +205,8 @@ def test_undo_previews_then_restores_the_tree(demo_session) -> None:
     assert seen["after_preview"] == seen["after_apply"]
     assert {g["status"] for g in seen["undone"]["groups"]} == {"undone"}
     assert seen["after_undo"] == seen["start"]
+    # A run id that looks like a flag is a run id (none such), not `undo --run`.
+    assert "no journal for run --run" in seen["not_a_flag"]
 
 
 def test_the_agent_is_named_in_the_journal_and_the_audit(demo_session) -> None:

@@ -31,7 +31,7 @@ def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
 
 COMMAND = Command(
     name="mcp",
-    help="serve the tools to an agent over stdio (MCP): scan, explain, plan_fix, apply_plan, undo",
+    help="serve scan, explain, fix and undo to an AI agent over stdio (MCP server)",
     add_options=no_options,
     run=run,
     needs_valid_config=True,

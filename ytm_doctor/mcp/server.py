@@ -85,7 +85,7 @@ def build_server(doctor: Doctor) -> MCPServer:
         changes). Returns the plan and its plan_id for apply_plan (none when nothing to fix)."""
         args = selection_args(select, ignore, channel, video)
         for fingerprint in fingerprints or []:
-            args += ["--fingerprint", fingerprint]
+            args.append(f"--fingerprint={fingerprint}")
         return answer(doctor, lambda: doctor.plan_fix(args))
 
     @server.tool(annotations=CHANGES_FILES)

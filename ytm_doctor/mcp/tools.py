@@ -84,7 +84,7 @@ class Doctor:
     def explain(self, code: str) -> str:
         from ytm_doctor.commands.explain import page_text
 
-        return page_text(self.prepare("explain", code).config, code)
+        return page_text(self.prepare("explain", "--", code).config, code)
 
     def rule_codes(self) -> list[str]:
         from ytm_doctor.collect import collect_checks
@@ -204,7 +204,7 @@ class Doctor:
         from ytm_doctor.fix.run_lock import RunBusy, run_lock
         from ytm_doctor.fix.undo import plan_undo, run_undo
 
-        prepared = self.prepare("undo", run_id, *(["--run"] if run else []))
+        prepared = self.prepare("undo", *(["--run"] if run else []), "--", run_id)
         config = prepared.config
         registry = operations_for(config)
         ctx = Context(config)
@@ -257,16 +257,17 @@ def selection_args(
     channel: str | None = None,
     video: str | None = None,
 ) -> list[str]:
-    """The CLI's selection and scope options for a tool's arguments."""
+    """The CLI's selection and scope options for a tool's arguments. Each as `--opt=value`: an
+    agent's value is only ever that option's value, never read as another option."""
     args: list[str] = []
     if select:
-        args += ["--select", ",".join(select)]
+        args.append("--select=" + ",".join(select))
     if ignore:
-        args += ["--ignore", ",".join(ignore)]
+        args.append("--ignore=" + ",".join(ignore))
     if channel:
-        args += ["--channel", channel]
+        args.append(f"--channel={channel}")
     if video:
-        args += ["--video", video]
+        args.append(f"--video={video}")
     return args
 
 
