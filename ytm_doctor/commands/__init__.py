@@ -31,6 +31,7 @@ COMMANDS = (
     "reclaim",
     "archive",
     "restore",
+    "mcp",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 
