@@ -24,6 +24,7 @@ COMMANDS = (
     "list",
     "explain",
     "config",
+    "status",
     "demo",
     "schedule",
     "mirror",
