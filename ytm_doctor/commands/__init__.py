@@ -25,6 +25,7 @@ COMMANDS = (
     "explain",
     "config",
     "status",
+    "fleet",
     "demo",
     "schedule",
     "mirror",
