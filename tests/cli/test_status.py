@@ -3,6 +3,8 @@ worlds; what fails it (exit 1) and what only warns."""
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
 import socket
@@ -204,3 +206,29 @@ def test_a_broken_config_is_one_line_exit_4(world, cli):
     result = cli("status")
     assert result.code == 4
     assert len(result.err_lines) == 1 and "workspace_root" in result.err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def screen_of(config_file: Path, monkeypatch) -> str:
+    """The status screen as a terminal receives it."""
+    from ytm_doctor.commands.status import Screen
+    from ytm_doctor.config import load_config
+    from ytm_doctor.status import gather
+
+    options = argparse.Namespace(config=str(config_file), set=list(NO_DISK[1::2]))
+    out = Terminal()
+    Screen(out).show(gather(load_config(options, environ={})))
+    return out.getvalue()
+
+
+def test_colour_on_a_terminal_only_and_never_under_no_color(world, monkeypatch):
+    (world.share / "README_MOUNTPOINT.txt").write_text("not mounted")
+    coloured = screen_of(world.config_file, monkeypatch)
+    assert "PROBLEM    \x1b[31mthe share is down" in coloured
+    assert "lock       \x1b[2mscan    free\x1b[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in screen_of(world.config_file, monkeypatch)

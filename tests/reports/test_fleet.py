@@ -4,10 +4,13 @@ real Chromium; hosts not reporting, garbage report files and an offline share.""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import html
 import io
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,3 +203,55 @@ def test_fleet_page_in_chromium_with_a_screenshot(browser, cli, factory, fleet_d
     finally:
         opened.close()
     assert (ARTIFACTS / "fleet.png").stat().st_size > 10_000
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+ANSI = re.compile(r"\x1b\[(\d+)m(.*?)\x1b\[0m")
+TERMINAL_CSS = (
+    "body{margin:0;background:#1e1f22;color:#d8dadf}"
+    "pre{margin:0;padding:14px;font:13px/1.4 ui-monospace,Menlo,Consolas,monospace}"
+    ".c31{color:#ff6b6b}.c32{color:#6bd48a}.c33{color:#f2b445}.c2{color:#80848c}"
+)
+
+
+def terminal_page(text: str) -> str:
+    """A terminal's rendering of `text` (its ANSI colours as spans), to photograph."""
+    body = "".join(
+        f'<span class="c{m.group(1)}">{html.escape(m.group(2))}</span>'
+        if (m := ANSI.fullmatch(part))
+        else html.escape(part)
+        for part in re.split(r"(\x1b\[\d+m.*?\x1b\[0m)", text)
+    )
+    return f"<!DOCTYPE html><meta charset=utf-8><style>{TERMINAL_CSS}</style><pre>{body}</pre>"
+
+
+def test_status_screen_of_the_three_views_screenshot(browser, factory, tmp_path):  # noqa: F811
+    from ytm_doctor.commands.status import Screen
+    from ytm_doctor.config import load_config
+    from ytm_doctor.status import gather
+
+    screens = []
+    for view in ("ytm-doctor.yaml", "ytm-doctor.offline.yaml", "ytm-doctor.gateway.yaml"):
+        options = argparse.Namespace(config=str(factory / view), set=list(NO_DISK[1::2]))
+        out = Terminal()
+        out.write(f"$ ytm-doctor status --config {view}\n")
+        Screen(out).show(gather(load_config(options, environ={})))
+        screens.append(out.getvalue())
+    text = "\n".join(screens)
+    assert text.count("\x1b[31mthe share is") == 2  # offline and gateway, not main
+    page = tmp_path / "status.html"
+    page.write_text(terminal_page(text), encoding="utf-8")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    opened = Opened(browser, page)
+    try:
+        opened.goto()
+        red = opened.page.eval_on_selector_all("span.c31", "s => s.map(e => e.textContent)")
+        assert "the share is down: a mountpoint stub (not mounted)" in red
+        opened.page.screenshot(path=str(ARTIFACTS / "status.png"), full_page=True)
+    finally:
+        opened.close()
+    assert (ARTIFACTS / "status.png").stat().st_size > 10_000

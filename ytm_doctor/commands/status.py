@@ -79,7 +79,9 @@ class Screen:
         for row in status.paths:
             where = row.path or "(not set)"
             gone = "" if row.exists or row.path is None else "  [missing]"
-            self.line("path", f"{row.name:<{width}}  {where}{gone}  [{row.source}]")
+            # The config file is named once, on the line above.
+            source = row.source.replace(f"file ({status.config_file})", "config file")
+            self.line("path", f"{row.name:<{width}}  {where}{gone}  [{source}]")
 
     def _share(self, status: Status) -> None:
         share = status.share
@@ -132,9 +134,8 @@ class Screen:
         if last is None:
             text = "never ran here"
         else:
+            # Why it failed is the warning line's: said once.
             text = f"{mirror['state']}: last run {last['finished_at']} ({last['status']})"
-            if last.get("reason"):
-                text += f": {last['reason']}"
         self._painted("mirror", text, {"ok": "ok", "never": "dim"}.get(mirror["state"], "warn"))
         box = status.outbox
         text = f"{box['manifests']} manifest(s), {box['files']} file(s) pending"
