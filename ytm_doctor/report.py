@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from ytm_doctor import __version__
 from ytm_doctor.carry import UNKNOWN, Unchecked, carried, previous_items, severity_of, sort_key
 from ytm_doctor.clock import iso_millis
 from ytm_doctor.errors import ExitCode
+from ytm_doctor.identity import report_host
 from ytm_doctor.jsonio import MISSING, NOT_OBJECT, JsonInputError, read_json_object
 from ytm_doctor.model import Check, Finding, Severity, display, json_safe
 
@@ -86,7 +86,7 @@ class RunInfo:
     id: str
     started: datetime
     ended: datetime | None = None
-    host: str = field(default_factory=socket.gethostname)
+    host: str = field(default_factory=report_host)
     argv: list[str] = field(default_factory=list)
 
     @property

@@ -24,6 +24,8 @@ COMMANDS = (
     "list",
     "explain",
     "config",
+    "status",
+    "fleet",
     "demo",
     "schedule",
     "mirror",
