@@ -22,13 +22,14 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.carry import UNKNOWN, previous_items
 from ytm_doctor.clock import iso_millis
 from ytm_doctor.jsonio import JsonInputError, read_json_object
-from ytm_doctor.report import LATEST_MAX_BYTES
+from ytm_doctor.report import LATEST_MAX_BYTES, REPORT_PREFIX
 from ytm_doctor.saved_reports import REPORT_FILE
 
 if TYPE_CHECKING:
@@ -260,27 +261,31 @@ class HistoryBuilder:
             self.since.setdefault(fp, snap.point.started)
         self.points.append(snap.point)
         if snap.point.full:
+            if self.newest_full is not None:
+                self.newest_full.findings = []  # only the newest full scan's are listed
             self.newest_full = snap
         snap.seen, snap.resolved = set(), []  # folded in: do not keep 200 scans' fingerprints
 
     def read(self, files: Iterable[Path]) -> None:
-        """Add each readable report; a file that is not one becomes one line in `skipped`."""
-        for path in files:
-            try:
-                data = read_json_object(
-                    path, max_bytes=LATEST_MAX_BYTES, what="saved report", follow_symlinks=False
-                )
-                snap = Snapshot.of_json(data, path.name)
-            except JsonInputError as exc:
-                self.skipped.append(str(exc))
-                continue
-            except ValueError as exc:
-                self.skipped.append(f"saved report {path}: {exc}")
-                continue
-            del data
-            if self.newest_full is not None and snap.point.full:
-                self.newest_full.findings = []
-            self.add(snap)
+        """Add each readable report in time order; a file that is not one becomes one line in
+        `skipped`. Names order the seconds; scans of the same second (their names differ by a
+        random suffix) are ordered by their recorded start."""
+        for _second, group in groupby(files, key=lambda p: p.name[: len(REPORT_PREFIX) + 16]):
+            snaps = [snap for snap in map(self._snapshot, group) if snap is not None]
+            for snap in sorted(snaps, key=lambda s: s.point.started):
+                self.add(snap)
+
+    def _snapshot(self, path: Path) -> Snapshot | None:
+        try:
+            data = read_json_object(
+                path, max_bytes=LATEST_MAX_BYTES, what="saved report", follow_symlinks=False
+            )
+            return Snapshot.of_json(data, path.name)
+        except JsonInputError as exc:
+            self.skipped.append(str(exc))
+        except ValueError as exc:
+            self.skipped.append(f"saved report {path}: {exc}")
+        return None
 
     def build(self, last: int | None = None) -> History:
         """The history; `last` keeps only the newest N points, while how long a finding has
