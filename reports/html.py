@@ -514,7 +514,10 @@ def history_for(report: Report, config: Config, saved: SavedReport | None) -> Hi
     cannot be listed costs the page its trend, never the page."""
     try:
         return read_history(
-            config.paths.report_dir, current=report, saved_as=saved.json if saved else None
+            config.paths.report_dir,
+            current=report,
+            saved_as=saved.json if saved else None,
+            newest=TREND_POINTS,  # every scan writes this page: read no more than it shows
         )
     except OSError:
         return None

@@ -315,13 +315,16 @@ def read_history(
     last: int | None = None,
     current: Report | None = None,
     saved_as: Path | None = None,
+    newest: int | None = None,
 ) -> History:
     """The history of the reports saved in `report_dir` (by name: time order), plus `current`
     when given: the scan being written, which comes last (its own saved file `saved_as`, if it
-    is there already, is left out)."""
+    is there already, is left out). `newest` reads only that many of the newest saved reports
+    (the HTML writer, on every scan); ages then count from the oldest one read ("at least")."""
     exclude = saved_as or (current.saved_to if current is not None else None)
+    files = saved_report_files(report_dir, exclude)
     builder = HistoryBuilder()
-    builder.read(saved_report_files(report_dir, exclude))
+    builder.read(files[-newest:] if newest else files)
     if current is not None:
         builder.add(Snapshot.of_report(current))
     return builder.build(last)

@@ -246,3 +246,13 @@ def test_a_finding_without_a_fix_says_what_to_do_instead(scanned: Scanned) -> No
     assert any(f["fix"] for f in report["findings"])  # both kinds were seen
     for saved in scanned.reports:
         VALIDATOR.validate(saved)  # the schema requires `new`, and next_step without a fix
+
+
+def test_a_report_dir_that_is_a_file_is_one_line_and_exit_4(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    (ws / "logs" / "ops").mkdir(parents=True)
+    (ws / "logs" / "ops" / "ytm_doctor").write_text("not a directory", encoding="utf-8")
+    result = run("history", "--workspace-root", ws, "--share-root", tmp_path / "share")
+    assert result.code == 4 and result.out == ""
+    [line] = result.err.splitlines()
+    assert "cannot read the saved reports" in line and "Traceback" not in result.err

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ytm_doctor.commands.base import Command
-from ytm_doctor.errors import ExitCode
+from ytm_doctor.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -44,7 +44,10 @@ def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
     from ytm_doctor.jsonio import dumps_json
 
     report_dir = config.paths.report_dir
-    history = read_history(report_dir, last=options.last)
+    try:
+        history = read_history(report_dir, last=options.last)
+    except OSError as exc:  # the report directory itself cannot be listed
+        raise UsageError(f"cannot read the saved reports in {report_dir}: {exc.strerror}") from None
     for line in history.skipped:  # a torn or foreign file costs one line, not the history
         print(f"ytm-doctor: warning: skipped {line}", file=sys.stderr)
     now = history.newest.started if history.newest else utc_now()
