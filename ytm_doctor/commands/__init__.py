@@ -23,6 +23,7 @@ COMMANDS = (
     "undo",
     "list",
     "explain",
+    "history",
     "config",
     "status",
     "fleet",
