@@ -19,7 +19,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 from ytm_doctor import ssot_files
@@ -31,6 +30,8 @@ from ytm_doctor.reports.output_path import check_output_path
 from ytm_doctor.saved_reports import LATEST_HTML as LATEST_HTML  # kept importable from here
 
 if TYPE_CHECKING:
+    import jinja2
+
     from ytm_doctor.config import Config
     from ytm_doctor.report import Report, ReportRule
     from ytm_doctor.saved_reports import SavedReport
@@ -211,6 +212,10 @@ def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
 
 
 def _environment() -> jinja2.Environment:
+    # jinja2 is imported only here: every scan loads this plugin (its --html option), but only
+    # a scan that writes a page renders one, and the import alone costs more than a small scan.
+    import jinja2
+
     templates = resources.files("ytm_doctor.reports").joinpath("templates")
 
     def load(name: str) -> str:

@@ -10,15 +10,18 @@ Checks share one walk, so a check has no time of its own: only the suite carries
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.model import Finding, Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import Report
 from ytm_doctor.reports.output_path import check_output_path, output_path
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 from ytm_doctor.reports.terminal import plural
 
 # Characters XML 1.0 cannot carry even escaped (a file name may hold them).
@@ -50,6 +53,9 @@ def failing_severities(config) -> set[Severity]:
 
 
 def junit_tree(report: Report, failing: set[Severity]) -> ET.Element:
+    # Imported here: every scan loads this plugin (its --junitxml option), few write the file.
+    import xml.etree.ElementTree as ET
+
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_rule[finding.rule].append(finding)
@@ -123,6 +129,8 @@ class JUnitWriter:
         self.path = path
 
     def write(self, report: Report, config) -> None:
+        import xml.etree.ElementTree as ET
+
         tree = junit_tree(report, failing_severities(config))
         ET.indent(tree)
         data = ET.tostring(tree, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -14,13 +14,10 @@ line on stderr, and the queue waits for the next run.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -150,6 +147,12 @@ class Notifier:
         return None if failure is None else redact_text(failure, secret_parts(self.url))
 
     def _post(self, payload: dict[str, Any]) -> str | None:
+        # Imported only to post: every scan loads this plugin, few have a webhook to call, and
+        # urllib.request (http.client, ssl, email) costs a scan tens of milliseconds to start.
+        import http.client
+        import urllib.error
+        import urllib.request
+
         try:
             url, auth = split_credentials(self.url)
             request = urllib.request.Request(

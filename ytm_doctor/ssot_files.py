@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 
 def read_text(name: str) -> str:
+    from ytm_doctor import ssot
+
+    here = os.path.dirname(getattr(ssot, "__file__", None) or "")
+    if here and os.path.isdir(here):
+        # The files on disk (every ordinary install), read without importlib.resources: it
+        # imports tempfile, shutil and zipfile, a tenth of a scan's start-up.
+        return Path(here, name).read_text(encoding="utf-8")
+    from importlib import resources  # a zipped or otherwise unusual install
+
     return resources.files("ytm_doctor.ssot").joinpath(name).read_text(encoding="utf-8")
 
 
