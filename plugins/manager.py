@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
@@ -72,6 +73,12 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
 )
 
 
+_NOT_SET = object()
+# What a module attribute that can never carry a hookimpl is: only functions and bound methods
+# are hookable (classes are not plugins' hooks, they are their classes).
+_NEVER_HOOKS = (type, ModuleType, str, bytes, int, float, tuple, list, dict, set, frozenset)
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
@@ -86,6 +93,16 @@ class PluginManager(pluggy.PluginManager):
         super().__init__(hookspec.PROJECT_NAME)
         self.add_hookspecs(hookspec)
         self.sources: dict[str, PluginInfo] = {}
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        # pluggy looks at every attribute of a plugin through inspect.getattr_static: for the
+        # built-ins' ~1,000 imported names (classes, modules, constants) that is most of the
+        # cost of registering them. A module's class, module or plain value is never a hook.
+        if isinstance(plugin, ModuleType):
+            value = plugin.__dict__.get(name, _NOT_SET)
+            if isinstance(value, _NEVER_HOOKS):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
 
 
 def make_plugin_manager(

@@ -29,7 +29,6 @@ from ytm_doctor.jsonio import read_json_object
 from ytm_doctor.model import Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.redact import mask_secret, redact_text, secret_parts
-from ytm_doctor.reports import transitions
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -51,6 +50,9 @@ def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport |
     # Only a report that becomes latest.json: the next scan's "new" is counted against it.
     if not url or saved is None or not saved.latest:
         return
+    # Imported only with a webhook to call: its dataclasses cost every other scan's start-up.
+    from ytm_doctor.reports import transitions
+
     notifier = Notifier(url, saved.directory / QUEUE_DIRNAME, TIMEOUT_S)
     plan = transitions.plan(
         report,
