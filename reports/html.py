@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 TEMPLATE = "report.html.j2"
 SCRIPT_TEMPLATE = "report.js.j2"
+TEMPLATE_CACHE = ".template-cache"  # in the report directory: the compiled templates
 NO_CHANNEL = "__none__"  # the channel filter's value for findings without a channel
 CHART_CHANNELS = 15  # more channels than this are summed up in one "other channels" bar
 CHART_RULES = 40
@@ -211,7 +213,8 @@ def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
     }
 
 
-def _environment() -> jinja2.Environment:
+def _environment(cache_dir: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; with `cache_dir`, their compiled code is kept there."""
     # jinja2 is imported only here: every scan loads this plugin (its --html option), but only
     # a scan that writes a page renders one, and the import alone costs more than a small scan.
     import jinja2
@@ -223,6 +226,7 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(load),
+        bytecode_cache=_template_cache(cache_dir) if cache_dir is not None else None,
         autoescape=True,  # every name from disk is escaped, whatever the template does
         # Lenient: a key missing from a plugin's or a future report's data shows as nothing
         # rather than failing the scan after the JSON report was saved.
@@ -236,9 +240,35 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
-    """The whole report as one HTML document."""
-    env = _environment()
+def _template_cache(directory: Path) -> jinja2.BytecodeCache:
+    """Jinja's compiled templates, kept between scans: compiling the page's template costs a
+    saving scan more than everything else it does on a small workspace. Jinja keys each entry
+    on the template's source and its own and Python's versions, so a changed template or an
+    upgrade just compiles afresh; a cache that cannot be written costs only that time."""
+    import jinja2
+
+    class Cache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # unreadable, not a directory, torn (pickle): compiled afresh
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                super().dump_bytecode(bucket)  # a temp file renamed into place: atomic
+            except OSError:
+                pass  # the report matters, not the cache
+
+    return Cache(str(directory))
+
+
+def render_html(
+    report: Report, pages: dict[str, str] | None = None, cache_dir: Path | None = None
+) -> str:
+    """The whole report as one HTML document; `cache_dir` keeps the compiled templates."""
+    env = _environment(cache_dir)
     data = report.to_json()
     findings = data["findings"]
     present = sorted({f["rule"] for f in findings})
@@ -302,7 +332,10 @@ class HtmlWriter:
         targets = self.targets()
         if not targets:
             return
-        data = encode_html(render_html(report))
+        # A saving scan writes in the report directory anyway: the compiled templates are kept
+        # there (a --no-save scan writes nothing but --html PATH, so it compiles them afresh).
+        cache = self.saved.directory / TEMPLATE_CACHE if self.saved is not None else None
+        data = encode_html(render_html(report, cache_dir=cache))
         failed = []
         for target in targets:  # one unwritable place must not cost the others their copy
             try:

@@ -167,6 +167,10 @@ def run(argv: list[str]) -> int:
         return command.run(config, options, redact_argv(argv, config))
 
     wants_help = any(a in ("-h", "--help") for a in rest)
+    if wants_help and command.name != commands.DEFAULT:
+        # Only the program's own help shows the plugins' options: another command's help
+        # needs no configuration and no plugin (and argparse exits here).
+        build_parser(command).parse_args(rest)
     try:
         requested, config_plugins, config_file = _preparse(rest)
     except UsageError:
