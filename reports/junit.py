@@ -9,6 +9,7 @@ Checks share one walk, so a check has no time of its own: only the suite carries
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -19,18 +20,23 @@ from ytm_doctor.model import Finding, Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import Report
 from ytm_doctor.reports.output_path import check_output_path, output_path
+from ytm_doctor.reports.terminal import plural
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
-from ytm_doctor.reports.terminal import plural
 
-# Characters XML 1.0 cannot carry even escaped (a file name may hold them).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+@functools.cache
+def _not_xml() -> re.Pattern[str]:
+    """Characters XML 1.0 cannot carry even escaped (a file name may hold them). Compiled on
+    first use: a class reaching U+10FFFF takes re tens of milliseconds, and every scan imports
+    this plugin for its --junitxml option."""
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
     """Printable in XML: undecodable bytes as \\xNN (display), control characters likewise."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", display(text))
+    return _not_xml().sub(lambda m: f"\\x{ord(m.group()):02x}", display(text))
 
 
 def finding_line(finding: Finding) -> str:
