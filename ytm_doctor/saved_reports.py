@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 DEFAULT_KEEP_REPORTS = 200
 LATEST_HTML = "latest.html"
 # What a saving scan names its files: report__<stamp>[__<run suffix>].json|.html
-REPORT_FILE = re.compile(r"report__(\d{8}T\d{6}Z(?:__[0-9a-f]{6})?)\.(?:json|html)")
+# A second scan in the same second adds the microsecond it started and the end of its run id,
+# so names sort in time order (older names had only the run id).
+REPORT_FILE = re.compile(r"report__(\d{8}T\d{6}Z(?:__(?:\d{6}-)?[0-9a-f]{6})?)\.(?:json|html)")
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,13 @@ def saved_report_for(report: Report, config: Config) -> SavedReport | None:
 
 
 def saved_report_in(report_dir: Path, report: Report) -> SavedReport:
-    """The report's names in `report_dir`; two scans in one second keep both (the second one's
-    names take the end of its run id)."""
+    """The report's names in `report_dir`; two scans in one second keep both: the later one's
+    names add the microsecond it started and the end of its run id, so that sorting the names
+    still sorts the scans (history and the trend read them in that order)."""
     path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}.json"
     if path.exists() or path.with_suffix(".html").exists():
-        path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}__{report.run.id[-6:]}.json"
+        micro = f"{report.run.started.microsecond:06d}"
+        path = report_dir / f"{REPORT_PREFIX}{report.run.stamp}__{micro}-{report.run.id[-6:]}.json"
     return SavedReport(json=path, latest=report.full_scan)
 
 

@@ -205,7 +205,7 @@ def test_every_scan_saves_a_report_and_latest(world, cli, validator) -> None:
     res = cli()
     assert res.code == 0
     [saved] = world.saved_reports()
-    assert re.fullmatch(r"report__\d{8}T\d{6}Z(__[0-9a-f]{6})?\.json", saved.name)
+    assert re.fullmatch(r"report__\d{8}T\d{6}Z(__\d{6}-[0-9a-f]{6})?\.json", saved.name)
     latest = world.report_dir / "latest.json"
     assert latest.read_text() == saved.read_text()
     data = json.loads(saved.read_text())

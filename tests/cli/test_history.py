@@ -256,3 +256,27 @@ def test_a_report_dir_that_is_a_file_is_one_line_and_exit_4(tmp_path: Path) -> N
     assert result.code == 4 and result.out == ""
     [line] = result.err.splitlines()
     assert "cannot read the saved reports" in line and "Traceback" not in result.err
+
+
+def test_scans_saved_in_one_second_are_read_in_the_order_they_ran(tmp_path: Path) -> None:
+    """Three scans in one second: the names sort as the scans ran, so the history (and the
+    trend) never shows them shuffled."""
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from ytm_doctor.history import saved_report_files
+    from ytm_doctor.saved_reports import saved_report_in
+
+    second = datetime(2026, 12, 6, 5, 0, 0, tzinfo=timezone.utc)
+    ran = []
+    for micro, run_hex in ((10, "7a7a7a"), (500_000, "ffffff"), (999_999, "000000")):
+        started = second.replace(microsecond=micro)
+        run = SimpleNamespace(
+            started=started,
+            stamp=started.strftime("%Y%m%dT%H%M%SZ"),
+            id=f"{started:%Y%m%dT%H%M%SZ}-{run_hex}",
+        )
+        saved = saved_report_in(tmp_path, SimpleNamespace(run=run, full_scan=True))
+        saved.json.write_text("{}", encoding="utf-8")
+        ran.append(saved.json)
+    assert saved_report_files(tmp_path) == ran
