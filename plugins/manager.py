@@ -65,6 +65,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("terminal", "ytm_doctor.reports.terminal"),
     ("sarif", "ytm_doctor.reports.sarif"),
     ("junit", "ytm_doctor.reports.junit"),
+    ("github", "ytm_doctor.reports.github"),
     # Report-ready: retention and --publish, then the webhook notifier.
     ("publish", "ytm_doctor.reports.publish"),
     ("webhook", "ytm_doctor.reports.webhook"),
