@@ -23,7 +23,8 @@ def config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--config",
         metavar="PATH",
-        help=f"config file (default: ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_NAME})",
+        help=f"config file (default: ${CONFIG_ENV}, else the nearest {DEFAULT_CONFIG_NAME} "
+        "in the current directory or a parent, not above $HOME)",
     )
     group.add_argument("--workspace-root", metavar="DIR", help="the Hot workspace")
     group.add_argument("--share-root", metavar="DIR", help="mount point of the share")
