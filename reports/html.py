@@ -27,8 +27,8 @@ from ytm_doctor import ssot_files
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.reports.minimarkdown import to_html
 from ytm_doctor.reports.output_path import check_output_path, stdout_format
+from ytm_doctor.reports.rule_page import to_html
 from ytm_doctor.saved_reports import LATEST_HTML as LATEST_HTML  # kept importable from here
 
 if TYPE_CHECKING:
