@@ -31,6 +31,7 @@ COMMANDS = (
     "reclaim",
     "archive",
     "restore",
+    "completion",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 
