@@ -192,3 +192,26 @@ def test_color_in_the_terminal_report(cli, findings_world, monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in cli(*NO_SAVE).out
     assert "\x1b[" in cli(*NO_SAVE, "--color=always").out
+
+
+RAISING_PLUGIN = '''\
+from ytm_doctor import check
+
+
+@check("LOC901", "always-raises", severity="violation")
+def always_raises(ctx):
+    """a check that breaks"""
+    raise RuntimeError("boom, in LOC901")
+'''
+
+
+def test_github_reports_a_check_error_as_an_error(cli, world) -> None:
+    world.configure(plugins=["local.py"])
+    world.write("local.py", RAISING_PLUGIN)
+    res = cli("--no-save", "--select", "LOC901", "--output-format", "github")
+    assert res.code == 1
+    [line] = res.out.splitlines()
+    command, props, message = parse(line)
+    assert command == "error"
+    assert props == {"title": "ytm-doctor check error"}
+    assert message.startswith("LOC901: ") and "boom, in LOC901" in message
