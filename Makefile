@@ -32,6 +32,7 @@ bench: $(BIN)/ytm-doctor
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_mirror.py
+	$(BIN)/python benchmarks/bench_html.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -66,6 +66,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("sarif", "ytm_doctor.reports.sarif"),
     ("junit", "ytm_doctor.reports.junit"),
     ("github", "ytm_doctor.reports.github"),
+    # `fleet --html`: the fleet page (ytm_doctor_render_fleet).
+    ("fleet_html", "ytm_doctor.reports.fleet_html"),
     # Report-ready: retention and --publish, then the webhook notifier.
     ("publish", "ytm_doctor.reports.publish"),
     ("webhook", "ytm_doctor.reports.webhook"),

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -33,6 +34,8 @@ from ytm_doctor.redact import redact_argv
 
 if TYPE_CHECKING:
     import pluggy
+
+    from ytm_doctor.config import Config
 
 PROG = "ytm-doctor"
 DEBUG_ENV = "YTM_DOCTOR_DEBUG"
@@ -136,7 +139,23 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
     return commands.DEFAULT, list(argv)
 
 
-def run(argv: list[str]) -> int:
+@dataclass(frozen=True)
+class Prepared:
+    """A command line made ready to run: the command, its configuration (None for a standalone
+    command), its parsed options and the argv it records (redacted)."""
+
+    command: Command
+    config: Config | None
+    options: argparse.Namespace
+    argv: list[str]
+
+    def run(self) -> int:
+        return self.command.run(self.config, self.options, self.argv)
+
+
+def prepare(argv: list[str]) -> Prepared:
+    """Parse `argv`, load the plugins and the configuration the way `ytm-doctor ARGV` does;
+    run nothing. The MCP server prepares each tool call through here, as the CLI would."""
     name, rest = split_command(argv)
     command = commands.load(name)
     if not command.loads_plugins:
@@ -144,10 +163,10 @@ def run(argv: list[str]) -> int:
         # imported, so they start fast.
         options = build_parser(command).parse_args(rest)
         if command.standalone:
-            return command.run(None, options, argv)
+            return Prepared(command, None, options, argv)
         config = load_config(options, validate=command.needs_valid_config)
         # Commands record argv (reports, journals, audit, locks): only ever the redacted one.
-        return command.run(config, options, redact_argv(argv, config))
+        return Prepared(command, config, options, redact_argv(argv, config))
 
     wants_help = any(a in ("-h", "--help") for a in rest)
     try:
@@ -166,7 +185,11 @@ def run(argv: list[str]) -> int:
     config = load_config(options, validate=command.needs_valid_config)
     config.pluginmanager = pm
     pm.hook.ytm_doctor_configure.call_historic(kwargs={"config": config})
-    return command.run(config, options, redact_argv(argv, config))
+    return Prepared(command, config, options, redact_argv(argv, config))
+
+
+def run(argv: list[str]) -> int:
+    return prepare(argv).run()
 
 
 def _reconfigure_streams() -> None:

@@ -105,6 +105,9 @@ KEYS: dict[str, KeySpec] = {
     "reclaim.exports_retention_hours": KeySpec(
         "number", "hours a posted episode's CapCut export stays local before reclaim releases it"
     ),
+    "fleet.stale_after_minutes": KeySpec(
+        "number", "`ytm-doctor fleet`: a host whose published report is older is not reporting"
+    ),
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(
         "url",

@@ -215,3 +215,15 @@ def test_github_reports_a_check_error_as_an_error(cli, world) -> None:
     assert command == "error"
     assert props == {"title": "ytm-doctor check error"}
     assert message.startswith("LOC901: ") and "boom, in LOC901" in message
+
+
+def test_status_and_fleet_follow_color_too(cli, world, monkeypatch) -> None:
+    no_disk = ("--set", "disk.stop_free_gib=0", "--set", "disk.warn_free_gib=0")
+    assert cli("--publish", "-q", *no_disk).code == 0  # a full scan publishes: fleet has a host
+    for command in (("status", *no_disk), ("fleet",)):
+        assert "\x1b[" not in cli(*command).out  # captured: not a terminal
+        assert "\x1b[32m" in cli(*command, "--color", "always").out
+        monkeypatch.setenv("FORCE_COLOR", "1")
+        assert "\x1b[32m" in cli(*command).out
+        assert "\x1b[" not in cli(*command, "--color", "never").out
+        monkeypatch.delenv("FORCE_COLOR")
