@@ -27,12 +27,15 @@ lint: $(BIN)/ytm-doctor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Side-by-side timings against find, cp + sha256sum and rsync (each script says how).
+# Side-by-side timings against find, cp + sha256sum and rsync, and start-up against
+# `python -c pass` (each script says how).
 bench: $(BIN)/ytm-doctor
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_mirror.py
 	$(BIN)/python benchmarks/bench_html.py
+
+	$(BIN)/python benchmarks/bench_startup.py
 
 clean-venv:
 	rm -rf $(VENV)

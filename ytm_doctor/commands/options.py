@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import TYPE_CHECKING
 
-from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
-from ytm_doctor.context import Scope
 from ytm_doctor.errors import UsageError
+
+if TYPE_CHECKING:
+    from ytm_doctor.context import Scope
 
 # ruff's names for the report formats (`ruff check --output-format`).
 OUTPUT_FORMATS = ("text", "json", "sarif", "junit", "github", "html")
@@ -19,6 +21,8 @@ COLOR_CHOICES = ("auto", "always", "never")
 
 
 def config_options(parser: argparse.ArgumentParser) -> None:
+    from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
+
     group = parser.add_argument_group("configuration (flag > environment > file > policy)")
     group.add_argument(
         "--config",
@@ -177,6 +181,8 @@ def color_option(group: argparse._ActionsContainer) -> None:
 
 def parse_scope(options: argparse.Namespace) -> Scope:
     """--channel and --video (scope_options, or the store's own) checked and normalised."""
+    from ytm_doctor.context import Scope  # the scan's machinery: only once options are parsed
+
     channel, video = options.channel, options.video
     if video and not channel:
         raise UsageError("--video needs --channel")
