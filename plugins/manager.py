@@ -67,6 +67,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("terminal", "ytm_doctor.reports.terminal"),
     ("sarif", "ytm_doctor.reports.sarif"),
     ("junit", "ytm_doctor.reports.junit"),
+    ("github", "ytm_doctor.reports.github"),
     # `fleet --html`: the fleet page (ytm_doctor_render_fleet).
     ("fleet_html", "ytm_doctor.reports.fleet_html"),
     # Report-ready: retention and --publish, then the webhook notifier.

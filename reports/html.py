@@ -15,6 +15,7 @@ import base64
 import hashlib
 import os
 import shlex
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,8 +30,8 @@ from ytm_doctor.atomic import write_atomic
 from ytm_doctor.history import History, format_age, read_history
 from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.reports.minimarkdown import to_html
-from ytm_doctor.reports.output_path import check_output_path
+from ytm_doctor.reports.output_path import check_output_path, stdout_format
+from ytm_doctor.reports.rule_page import to_html
 from ytm_doctor.saved_reports import LATEST_HTML as LATEST_HTML  # kept importable from here
 
 if TYPE_CHECKING:
@@ -482,17 +483,23 @@ def encode_html(text: str) -> bytes:
 
 class HtmlWriter:
     """Renders the page once and writes it where this scan wants it: beside the saved JSON
-    report (report__<stamp>.html, and latest.html for a full scan), and to `--html PATH`
-    whatever `--no-save` says."""
+    report (report__<stamp>.html, and latest.html for a full scan), to `--html PATH`
+    whatever `--no-save` says, and to stdout with `--output-format html`."""
 
     name = "html"
 
     def __init__(
-        self, *, saved: SavedReport | None, path: Path | None, history: History | None = None
+        self,
+        *,
+        saved: SavedReport | None,
+        path: Path | None,
+        history: History | None = None,
+        stdout: bool = False,
     ) -> None:
         self.saved = saved
         self.path = path
         self.history = history
+        self.stdout = stdout  # --output-format html: the page on stdout too
 
     def targets(self) -> list[Path]:
         targets = []
@@ -507,7 +514,7 @@ class HtmlWriter:
 
     def write(self, report: Report, config: Config) -> None:
         targets = self.targets()
-        if not targets:
+        if not targets and not self.stdout:
             return
         # A saving scan writes in the report directory anyway: the compiled templates are kept
         # there (a --no-save scan writes nothing but --html PATH, so it compiles them afresh).
@@ -519,6 +526,12 @@ class HtmlWriter:
                 write_atomic(target, data)
             except OSError as exc:
                 failed.append(f"{target}: {exc.strerror or exc}")
+        if self.stdout:
+            # After the files, so a closed pipe costs no saved copy. The same page as they
+            # hold: `ytm-doctor --output-format html > report.html`.
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         if failed:
             raise OSError("; ".join(failed))
 
@@ -543,8 +556,10 @@ def ytm_doctor_configure(config):
 @hookimpl
 def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
     path = config.getoption("html")
-    writer = HtmlWriter(saved=saved, path=Path(path) if path else None)
-    if writer.targets():
+    writer = HtmlWriter(
+        saved=saved, path=Path(path) if path else None, stdout=stdout_format(config) == "html"
+    )
+    if writer.targets() or writer.stdout:
         writer.history = history_for(report, config, saved)
     writer.write(report, config)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import atomic_writer
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.reports.output_path import stdout_format
 from ytm_doctor.saved_reports import SavedReport, saved_report_for
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class SavedReportWriter:
 @hookimpl
 def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
     try:
-        if config.getoption("json"):
+        if stdout_format(config) == "json":
             JsonStdoutWriter().write(report, config)
     finally:
         # Saved even when stdout failed (a closed pipe): the history must not depend on it.

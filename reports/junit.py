@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from ytm_doctor.atomic import write_atomic
 from ytm_doctor.model import Finding, Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import Report
-from ytm_doctor.reports.output_path import check_output_path, output_path
+from ytm_doctor.reports.output_path import check_output_path, output_path, stdout_format
 from ytm_doctor.reports.terminal import plural
 
 if TYPE_CHECKING:
@@ -135,12 +136,15 @@ class JUnitWriter:
         self.path = path
 
     def write(self, report: Report, config) -> None:
-        import xml.etree.ElementTree as ET
+        write_atomic(self.path, junit_bytes(report, config))
 
-        tree = junit_tree(report, failing_severities(config))
-        ET.indent(tree)
-        data = ET.tostring(tree, encoding="utf-8", xml_declaration=True) + b"\n"
-        write_atomic(self.path, data)
+
+def junit_bytes(report: Report, config) -> bytes:
+    import xml.etree.ElementTree as ET  # only when a JUnit report is written
+
+    tree = junit_tree(report, failing_severities(config))
+    ET.indent(tree)
+    return ET.tostring(tree, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 @hookimpl
@@ -163,3 +167,8 @@ def ytm_doctor_write_report(report, config):
     target = output_path(config, "junitxml")
     if target is not None:
         JUnitWriter(target).write(report, config)
+    if stdout_format(config) == "junit":
+        # Bytes, as the file gets them: the XML declaration says UTF-8 whatever the locale.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(junit_bytes(report, config))
+        sys.stdout.buffer.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ytm_doctor.commands.options import stdout_format as _stdout_format
 from ytm_doctor.errors import UsageError
 from ytm_doctor.model import display
 
@@ -13,6 +14,12 @@ def output_path(config, option: str) -> Path | None:
     """The absolute path given to --<option>, or None when the option is not used."""
     value = config.getoption(option)
     return Path(value).absolute() if value else None
+
+
+def stdout_format(config) -> str:
+    """The report stdout carries (text, json, sarif, junit, github, html): --output-format, or
+    json for --json. A command without these options gets text."""
+    return _stdout_format(config.options)
 
 
 def check_output_path(config, option: str) -> None:

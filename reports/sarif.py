@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from ytm_doctor.clock import iso_millis
 from ytm_doctor.model import Finding, Severity, display, json_safe
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.report import Report, ReportRule
-from ytm_doctor.reports.output_path import check_output_path, output_path
+from ytm_doctor.reports.output_path import check_output_path, output_path, stdout_format
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "ytmDoctor/v1"
@@ -175,8 +176,12 @@ class SarifWriter:
         self.path = path
 
     def write(self, report: Report, config) -> None:
-        log = sarif_log(report, config.paths.named_roots())
-        write_atomic(self.path, json.dumps(log, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(self.path, sarif_text(report, config))
+
+
+def sarif_text(report: Report, config) -> str:
+    log = sarif_log(report, config.paths.named_roots())
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
 
 
 @hookimpl
@@ -199,3 +204,6 @@ def ytm_doctor_write_report(report, config):
     target = output_path(config, "sarif")
     if target is not None:
         SarifWriter(target).write(report, config)
+    if stdout_format(config) == "sarif":
+        sys.stdout.write(sarif_text(report, config))
+        sys.stdout.flush()

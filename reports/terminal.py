@@ -9,8 +9,10 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
+from ytm_doctor.color import use_color
 from ytm_doctor.model import Finding, Severity, printable
 from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.reports.output_path import stdout_format
 
 if TYPE_CHECKING:
     from ytm_doctor.saved_reports import SavedReport
@@ -30,9 +32,10 @@ def plural(n: int, word: str) -> str:
 class TerminalWriter:
     name = "terminal"
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, color: str | None = None) -> None:
+        """`color` is --color's value (auto, always, never; None is auto)."""
         self.out = out or sys.stdout
-        self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
+        self.color = use_color(color, self.out, os.environ)
         self.width = min(shutil.get_terminal_size((88, 24)).columns, 120)
 
     def paint(self, text: str, code: str) -> str:
@@ -204,6 +207,6 @@ class TerminalWriter:
 # Last: the summary is the final word on the terminal, written once the files it names are.
 @hookimpl(trylast=True)
 def ytm_doctor_write_report(report, config, saved: SavedReport | None) -> None:
-    if config.getoption("json"):
-        return  # stdout belongs to the JSON report
-    TerminalWriter().write(report, config, saved)
+    if stdout_format(config) != "text":
+        return  # stdout belongs to the report --json or --output-format chose
+    TerminalWriter(color=config.getoption("color")).write(report, config, saved)

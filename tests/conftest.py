@@ -39,7 +39,8 @@ def _clean_ytm_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("YTM_"):
             monkeypatch.delenv(name)
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name in ("NO_COLOR", "FORCE_COLOR", "GITHUB_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,8 @@ EPILOG = """commands:
 {commands}
 
 Run `ytm-doctor COMMAND --help` for a command's options.
-Configuration: --config PATH, else ${env}, else ./{name} (see `ytm-doctor config`).
+Configuration: --config PATH, else ${env}, else the nearest {name} in the current
+directory or a parent (not above $HOME; see `ytm-doctor config`).
 Exit codes: 0 no violations, 1 violations (or a check errored), 2 interrupted
 (Ctrl-C, SIGTERM), 3 internal error, 4 usage or configuration error, 5 no checks selected."""
 

@@ -355,8 +355,21 @@ def find_config_file(options: argparse.Namespace, environ: Mapping[str, str]) ->
         return _named_config_file(explicit, "--config")
     if environ.get(CONFIG_ENV):
         return _named_config_file(environ[CONFIG_ENV], CONFIG_ENV)
-    local = Path.cwd() / DEFAULT_CONFIG_NAME
-    return local if local.is_file() else None
+    return search_upward(Path.cwd(), environ.get("HOME"))
+
+
+def search_upward(start: Path, home: str | None) -> Path | None:
+    """The nearest ytm-doctor.yaml in `start` or one of its parents, as ruff and pytest find
+    theirs, so a command run from deep inside a project uses that project's file. Under $HOME
+    the search stops at $HOME: a file above it belongs to another user, or to nobody."""
+    boundary = Path(os.path.realpath(home)) if home else None
+    for directory in (start, *start.parents):
+        candidate = directory / DEFAULT_CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if directory == boundary:
+            break
+    return None
 
 
 def _named_config_file(raw: str, origin: str) -> Path:

@@ -35,6 +35,7 @@ COMMANDS = (
     "archive",
     "restore",
     "mcp",
+    "completion",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 

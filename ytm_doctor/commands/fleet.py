@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ytm_doctor.color import use_color
 from ytm_doctor.commands.base import Command
+from ytm_doctor.commands.options import color_option
 from ytm_doctor.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--html", metavar="PATH", help="also write the fleet as one self-contained HTML page"
     )
+    color_option(parser)
 
 
 def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
@@ -56,7 +59,7 @@ def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
     if options.json:
         print(dumps_json(data, indent=2))
     else:
-        show(fleet, sys.stdout)
+        show(fleet, sys.stdout, options.color)
     if html is not None:
         _write_html(config, data, html)
     return ExitCode.VIOLATIONS if fleet.exit_code else ExitCode.OK
@@ -87,12 +90,12 @@ def _write_html(config: Config, data: dict, target: Path) -> None:
     print(f"ytm-doctor: fleet page written to {target}", file=sys.stderr)
 
 
-def show(fleet: Fleet, out: TextIO) -> None:
+def show(fleet: Fleet, out: TextIO, color: str | None = None) -> None:
     """The hosts as one aligned table, then the differences (the first SHOWN_DIFFERENCES)."""
     from ytm_doctor.lock import age_text
     from ytm_doctor.model import printable
 
-    colour = _is_tty(out) and not os.environ.get("NO_COLOR")
+    colour = use_color(color, out, os.environ)
 
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if colour else text
@@ -139,13 +142,6 @@ def show(fleet: Fleet, out: TextIO) -> None:
     rest = len(fleet.differences) - SHOWN_DIFFERENCES
     if rest > 0:
         out.write(f"  ... {rest} more (--json or --html lists them all)\n")
-
-
-def _is_tty(out: TextIO) -> bool:
-    try:
-        return out.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 COMMAND = Command(

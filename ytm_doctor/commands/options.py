@@ -15,6 +15,10 @@ from ytm_doctor.errors import UsageError
 if TYPE_CHECKING:
     from ytm_doctor.context import Scope
 
+# ruff's names for the report formats (`ruff check --output-format`).
+OUTPUT_FORMATS = ("text", "json", "sarif", "junit", "github", "html")
+COLOR_CHOICES = ("auto", "always", "never")
+
 
 def config_options(parser: argparse.ArgumentParser) -> None:
     from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
@@ -23,7 +27,8 @@ def config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--config",
         metavar="PATH",
-        help=f"config file (default: ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_NAME})",
+        help=f"config file (default: ${CONFIG_ENV}, else the nearest {DEFAULT_CONFIG_NAME} "
+        "in the current directory or a parent, not above $HOME)",
     )
     group.add_argument("--workspace-root", metavar="DIR", help="the Hot workspace")
     group.add_argument("--share-root", metavar="DIR", help="mount point of the share")
@@ -115,6 +120,15 @@ def scan_output_options(parser: argparse.ArgumentParser) -> None:
         help="write the JSON report to stdout and nothing else to stdout",
     )
     out.add_argument(
+        "--output-format",
+        choices=OUTPUT_FORMATS,
+        metavar="FORMAT",
+        help="the report written to stdout, and nothing else there: "
+        + "|".join(OUTPUT_FORMATS)
+        + " (default: text; github = GitHub Actions annotations; json is --json)",
+    )
+    color_option(out)
+    out.add_argument(
         "--exit-zero",
         action="store_true",
         help="exit 0 even when violations are found (errors still exit non-zero)",
@@ -141,6 +155,27 @@ def scan_output_options(parser: argparse.ArgumentParser) -> None:
         choices=("violation", "warning"),
         default="violation",
         help="the least severe finding that makes the scan exit 1 (default: violation)",
+    )
+
+
+def stdout_format(options: argparse.Namespace) -> str:
+    """The one report stdout carries: --output-format, or json for --json. Two different
+    ones asked for is a usage error: stdout can hold only one of them."""
+    chosen = getattr(options, "output_format", None)
+    if getattr(options, "json", False):
+        if chosen not in (None, "json"):
+            raise UsageError(f"--json and --output-format {chosen}: stdout holds one report")
+        return "json"
+    return chosen or "text"
+
+
+def color_option(group: argparse._ActionsContainer) -> None:
+    group.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        metavar="WHEN",
+        help="colour the terminal output: auto (default: when stdout is a terminal, "
+        "unless NO_COLOR is set; FORCE_COLOR forces it), always or never",
     )
 
 

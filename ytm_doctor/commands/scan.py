@@ -12,6 +12,7 @@ from ytm_doctor.commands.options import (
     scan_output_options,
     scope_options,
     selection_options,
+    stdout_format,
 )
 from ytm_doctor.errors import ExitCode
 
@@ -28,6 +29,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
+    stdout_format(options)  # --json with another --output-format: refused before scanning
     return scan(config, parse_scope(options), argv)
 
 

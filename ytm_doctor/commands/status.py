@@ -7,7 +7,9 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from ytm_doctor.color import use_color
 from ytm_doctor.commands.base import Command
+from ytm_doctor.commands.options import color_option
 from ytm_doctor.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="the status as one JSON object (schema in README)"
     )
+    color_option(parser)
 
 
 def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
@@ -39,7 +42,7 @@ def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
     if options.json:
         print(dumps_json(status.to_json(), indent=2))
     else:
-        Screen(sys.stdout).show(status)
+        Screen(sys.stdout, options.color).show(status)
     return ExitCode.VIOLATIONS if status.exit_code else ExitCode.OK
 
 
@@ -47,14 +50,11 @@ LEVEL_COLOUR = {"ok": "32", "warn": "33", "stop": "31", "problem": "31", "dim": 
 
 
 class Screen:
-    """The status, aligned, coloured only on a terminal (and never under NO_COLOR)."""
+    """The status, aligned, coloured as --color, NO_COLOR, FORCE_COLOR and the terminal say."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, color: str | None = None) -> None:
         self.out = out
-        try:
-            self.colour = out.isatty() and not os.environ.get("NO_COLOR")
-        except (AttributeError, ValueError):
-            self.colour = False
+        self.colour = use_color(color, out, os.environ)
 
     def paint(self, text: str, level: str) -> str:
         code = LEVEL_COLOUR.get(level)
