@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import shlex
 import sys
 from collections import Counter
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 
 TEMPLATE = "report.html.j2"
 SCRIPT_TEMPLATE = "report.js.j2"
-TEMPLATE_CACHE = ".template-cache"  # in the report directory: the compiled templates
 NO_CHANNEL = "__none__"  # the channel filter's value for findings without a channel
 CHART_CHANNELS = 15  # more channels than this are summed up in one "other channels" bar
 CHART_RULES = 40
@@ -379,8 +377,9 @@ def open_ages(history: History | None, report: Report) -> dict[str, str]:
     return ages
 
 
-def _environment(cache_dir: Path | None = None) -> jinja2.Environment:
-    """The templates' environment; with `cache_dir`, their compiled code is kept there."""
+def _environment() -> jinja2.Environment:
+    """The templates' environment. Their compiled code is not kept between scans: a cache of
+    code the scan would run, in a folder others may write to, is not worth the milliseconds."""
     # jinja2 is imported only here: every scan loads this plugin (its --html option), but only
     # a scan that writes a page renders one, and the import alone costs more than a small scan.
     import jinja2
@@ -392,7 +391,6 @@ def _environment(cache_dir: Path | None = None) -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(load),
-        bytecode_cache=_template_cache(cache_dir) if cache_dir is not None else None,
         autoescape=True,  # every name from disk is escaped, whatever the template does
         # Lenient: a key missing from a plugin's or a future report's data shows as nothing
         # rather than failing the scan after the JSON report was saved.
@@ -406,40 +404,14 @@ def _environment(cache_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def _template_cache(directory: Path) -> jinja2.BytecodeCache:
-    """Jinja's compiled templates, kept between scans: compiling the page's template costs a
-    saving scan more than everything else it does on a small workspace. Jinja keys each entry
-    on the template's source and its own and Python's versions, so a changed template or an
-    upgrade just compiles afresh; a cache that cannot be written costs only that time."""
-    import jinja2
-
-    class Cache(jinja2.FileSystemBytecodeCache):
-        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except Exception:  # unreadable, not a directory, torn (pickle): compiled afresh
-                bucket.reset()
-
-        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            try:
-                os.makedirs(self.directory, mode=0o700, exist_ok=True)
-                super().dump_bytecode(bucket)  # a temp file renamed into place: atomic
-            except OSError:
-                pass  # the report matters, not the cache
-
-    return Cache(str(directory))
-
-
 def render_html(
     report: Report,
     pages: dict[str, str] | None = None,
     history: History | None = None,
-    cache_dir: Path | None = None,
 ) -> str:
     """The whole report as one HTML document; `history` (the saved reports with this scan
-    last) adds the trend chart and how long each finding has been open; `cache_dir` keeps the
-    compiled templates."""
-    env = _environment(cache_dir)
+    last) adds the trend chart and how long each finding has been open."""
+    env = _environment()
     data = report.to_json()
     findings = data["findings"]
     present = sorted({f["rule"] for f in findings})
@@ -516,10 +488,7 @@ class HtmlWriter:
         targets = self.targets()
         if not targets and not self.stdout:
             return
-        # A saving scan writes in the report directory anyway: the compiled templates are kept
-        # there (a --no-save scan writes nothing but --html PATH, so it compiles them afresh).
-        cache = self.saved.directory / TEMPLATE_CACHE if self.saved is not None else None
-        data = encode_html(render_html(report, history=self.history, cache_dir=cache))
+        data = encode_html(render_html(report, history=self.history))
         failed = []
         for target in targets:  # one unwritable place must not cost the others their copy
             try:

@@ -24,7 +24,7 @@ from ytm_doctor.cli import main
 from ytm_doctor.demo import DemoInfo, build_demo
 from ytm_doctor.model import Finding, Rule, Severity
 from ytm_doctor.report import CheckOutcome, Report, new_run
-from ytm_doctor.reports.html import LATEST_HTML, TEMPLATE_CACHE, render_html, rule_page_text
+from ytm_doctor.reports.html import LATEST_HTML, render_html, rule_page_text
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "build" / "artifacts"
@@ -330,41 +330,6 @@ def test_html_option_writes_even_with_no_save(world, cli) -> None:
     saved = list(world.report_dir.glob("report__*")) + list(world.report_dir.glob("latest.*"))
     assert saved == []
     assert [p.name for p in target.parent.iterdir()] == ["scan.html"]  # no temp file left
-
-
-def test_compiled_templates_are_kept_and_the_page_is_the_same(tmp_path: Path) -> None:
-    report = make_report(sample_findings())
-    fresh = render_html(report)
-    cache = tmp_path / TEMPLATE_CACHE
-    assert render_html(report, cache_dir=cache) == fresh  # compiles, and keeps the code
-    kept = sorted(cache.iterdir())
-    assert kept  # one entry per template (the page, its script, its stylesheet)
-    assert render_html(report, cache_dir=cache) == fresh  # from the kept code
-    for entry in kept:  # torn entries (a crash mid-write elsewhere) are compiled afresh
-        entry.write_bytes(entry.read_bytes()[:20])
-    assert render_html(report, cache_dir=cache) == fresh
-
-
-def test_a_template_cache_that_cannot_be_used_costs_nothing_but_time(tmp_path: Path) -> None:
-    report = make_report(sample_findings())
-    in_the_way = tmp_path / TEMPLATE_CACHE
-    in_the_way.write_text("not a directory")
-    assert render_html(report, cache_dir=in_the_way) == render_html(report)
-    assert in_the_way.read_text() == "not a directory"
-
-
-def test_saving_scans_keep_compiled_templates_and_no_save_scans_write_none(world, cli) -> None:
-    dangling(world, "clip.mp4")
-    (world.root / "out").mkdir()
-    assert cli("-q", "--no-save", "--html", "out/scan.html").code == 1
-    assert not (world.report_dir / TEMPLATE_CACHE).exists()  # --no-save: nothing in there
-    assert cli("-q").code == 1
-    assert any((world.report_dir / TEMPLATE_CACHE).iterdir())
-    first = (world.report_dir / LATEST_HTML).read_text(encoding="utf-8")
-    assert cli("-q").code == 1  # rendered from the kept templates: the same rows
-    second = (world.report_dir / LATEST_HTML).read_text(encoding="utf-8")
-    [before], [after] = ParsedPage(first).rows(), ParsedPage(second).rows()
-    assert (after["path"], after["fingerprint"]) == (before["path"], before["fingerprint"])
 
 
 @pytest.mark.parametrize(
