@@ -31,7 +31,7 @@ from ytm_doctor.walk import Subscribers, WalkRoot, WalkStats, walk_root
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
 
-AUTO_NETWORK_THREADS = 8
+AUTO_NETWORK_THREADS = 32
 
 
 def selection_for(config: Config, checks: list[Check]) -> Selection:
@@ -276,6 +276,7 @@ def _walk_all(
             run.check_failed(check, exc, entry)
             subs.remove(check)  # one error per check, not one per entry
 
+        threads = _threads_for(ctx, root.path)
         stats: WalkStats = walk_root(
             root,
             subscribers,
@@ -283,7 +284,7 @@ def _walk_all(
             run.emit,
             on_error,
             run.walk_failed,
-            _threads_for(ctx, root.path),
+            threads,
             progress.walking(_key(root)),
         )
         walks[_key(root)] = {
@@ -291,6 +292,7 @@ def _walk_all(
             "entries": stats.entries,
             "dirs": stats.dirs,
             "errors": stats.errors,
+            "threads": threads,
         }
 
 
