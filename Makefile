@@ -27,11 +27,13 @@ lint: $(BIN)/ytm-doctor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Side-by-side timings against find, cp + sha256sum and rsync (each script says how).
+# Side-by-side timings against find, cp + sha256sum and rsync, and find over a real sshfs
+# mount (each script says how; the network one skips where sshfs/sshd/FUSE are missing).
 bench: $(BIN)/ytm-doctor
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_mirror.py
+	$(BIN)/python benchmarks/bench_network.py
 
 clean-venv:
 	rm -rf $(VENV)

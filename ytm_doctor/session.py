@@ -31,6 +31,8 @@ from ytm_doctor.walk import Subscribers, WalkRoot, WalkStats, walk_root
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
 
+# A listing over a network mount is a few round trips of waiting, not CPU, so many can be in
+# flight even on 2 cores (benchmarks/bench_network.py measures it against find on sshfs).
 AUTO_NETWORK_THREADS = 32
 
 
