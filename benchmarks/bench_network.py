@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -105,6 +106,8 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="build (or reuse) the tree here")
     args = parser.parse_args()
 
+    # A SIGTERM unwinds like Ctrl-C, so the finally below still unmounts and stops everything.
+    signal.signal(signal.SIGTERM, _interrupt)
     why = missing_tools()
     if why is not None:
         print(f"bench_network: skipped: {why}")
@@ -144,6 +147,10 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def report_rows(times: dict[str, list[float]], walked: dict, found: dict[str, set]) -> None:
