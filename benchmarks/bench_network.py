@@ -125,19 +125,21 @@ def main() -> int:
         mount.mount()
         print(f"delay: {args.delay_ms:g} ms per chunk each way; Vault entries: {args.entries:,}")
         print(f"sshfs -o {','.join(mount.options())}")
-        print("each timed run on a fresh mount (cold sshfs and kernel caches)")
+        print("each timed run on a fresh mount (cold sshfs and kernel caches)", flush=True)
         times: dict[str, list[float]] = {"find": [], "doctor-1": [], "doctor": []}
-        found: dict[str, set] = {}
+        found: dict[str, list[set]] = {}
         walked = {}
-        for _ in range(args.repeat):
+        for n in range(1, args.repeat + 1):
             mount.remount()
             times["find"].append(run_find(mount.path))
             for name, threads in (("doctor-1", 1), ("doctor", None)):
                 mount.remount()
                 secs, report = scan(doctor_command(ws, mount.path, threads))
                 times[name].append(secs)
-                found.setdefault(name, findings_of(report))
+                found.setdefault(name, []).append(findings_of(report))
                 walked[name] = report["config"]["walks"].get("vault", {})
+            figures = ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items())
+            print(f"run {n}/{args.repeat}: {figures}", flush=True)
         report_rows(times, walked, found)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -153,7 +155,7 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def report_rows(times: dict[str, list[float]], walked: dict, found: dict[str, set]) -> None:
+def report_rows(times: dict[str, list[float]], walked: dict, found: dict[str, list[set]]) -> None:
     med = {name: statistics.median(values) for name, values in times.items()}
     labels = {
         "find": "find MOUNT -xtype l",
@@ -172,10 +174,11 @@ def report_rows(times: dict[str, list[float]], walked: dict, found: dict[str, se
     ratio = med["doctor"] / med["find"]
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"target: automatic threads at most {TARGET}x find: {ratio:.2f}x, {verdict}")
-    same = found["doctor"] == found["doctor-1"]
+    first = found["doctor-1"][0]
+    same = all(f == first for runs in found.values() for f in runs)
     print(
-        f"findings identical, threaded vs single-threaded: {'yes' if same else 'NO'} "
-        f"({len(found['doctor'])} vs {len(found['doctor-1'])})"
+        f"findings identical, threaded vs single-threaded (every run): {'yes' if same else 'NO'} "
+        f"({len(found['doctor'][0])} vs {len(first)})"
     )
 
 
