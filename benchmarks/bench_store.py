@@ -12,10 +12,14 @@ other's writeback):
           hashes, fsync, re-read and compare, rename, manifest, audit (the whole command)
   cp+sha  `cp FILE COPY` followed by `sha256sum COPY` (SPEC §9's baseline)
   durable `cp`, `sync COPY` (fsync: what store must wait for before its rename), `sha256sum`
-and prints each run, the medians and the ratios store / (cp + sha256sum), whose SPEC §9 target
-is at most 0.6, and store / durable. `cp` returns while the copy is still only in the page
-cache and the disk writes it later, so on a slow disk (a VM's) the first ratio also measures the
-disk; the second compares like with like. The copies are removed between runs.
+  floor   in this Python, one after the other: the file written to a new file and fsynced,
+          hashed once (hashlib), and the copy read back once: what a verified, durable copy
+          cannot do without, with no process start-up, no plan and no overlap
+and prints each run, the medians and the ratios store / (cp + sha256sum), whose target is at
+most 0.6, store / floor, whose target is at most 1.3, and store / durable. `cp` returns while
+the copy is still only in the page cache and the disk writes it later, so on a slow disk (a
+VM's) the first ratio also measures the disk; the durable one compares like with like. The
+copies are removed between runs.
 """
 
 from __future__ import annotations
@@ -104,6 +108,27 @@ def time_cp_sha(src: Path, copy: Path, durable: bool = False) -> tuple[float, fl
     return copied - start, synced - copied, time.perf_counter() - synced
 
 
+def time_floor(src: Path, copy: Path) -> float:
+    """Write + fsync, one SHA-256 of the data, one read of the copy: serial, in-process."""
+    chunk = memoryview(bytearray(8 << 20))
+    start = time.perf_counter()
+    fd_in = os.open(src, os.O_RDONLY)
+    fd_out = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        while n := os.readv(fd_in, [chunk]):
+            os.write(fd_out, chunk[:n])
+        os.fsync(fd_out)
+    finally:
+        os.close(fd_in)
+        os.close(fd_out)
+    with open(src, "rb") as fh:
+        hashlib.file_digest(fh, "sha256")
+    with open(copy, "rb", buffering=0) as fh:
+        while fh.readinto(chunk):
+            pass
+    return time.perf_counter() - start
+
+
 def clean(base: Path, copy: Path) -> None:
     shutil.rmtree(base / "share/uploads/factory_commentary", ignore_errors=True)
     (base / "share/uploads/factory_commentary").mkdir(parents=True)
@@ -136,9 +161,10 @@ def main() -> int:
         stores: list[float] = []
         plain: list[float] = []
         durable: list[float] = []
+        floors: list[float] = []
         print(
-            f"{'run':<5}{'store':>9}{'cp':>8}{'sha256sum':>11}{'cp+sha':>9}{'ratio':>7}"
-            f"{'durable':>10}{'ratio':>7}"
+            f"{'run':<5}{'store':>9}{'cp':>8}{'sha256sum':>11}{'cp+sha':>9}{'durable':>10}"
+            f"{'floor':>8}"
         )
         for i in range(1, args.repeat + 1):
             clean(base, copy)
@@ -147,26 +173,38 @@ def main() -> int:
             cp_s, _, sha_s = time_cp_sha(src, copy)
             clean(base, copy)
             dur = sum(time_cp_sha(src, copy, durable=True))
+            clean(base, copy)
+            floor = time_floor(src, copy)
             stores.append(stored)
             plain.append(cp_s + sha_s)
             durable.append(dur)
+            floors.append(floor)
             print(
                 f"{i:<5}{stored:>8.2f}s{cp_s:>7.2f}s{sha_s:>10.2f}s{cp_s + sha_s:>8.2f}s"
-                f"{stored / (cp_s + sha_s):>7.2f}{dur:>9.2f}s{stored / dur:>7.2f}"
+                f"{dur:>9.2f}s{floor:>7.2f}s"
             )
-        med_store, med_plain = statistics.median(stores), statistics.median(plain)
-        med_durable = statistics.median(durable)
+        med = {
+            "store": statistics.median(stores),
+            "cp+sha256sum": statistics.median(plain),
+            "cp+sync+sha256sum": statistics.median(durable),
+            "floor": statistics.median(floors),
+        }
+        print(f"\nmedians of {args.repeat} runs, {args.size_mb} MiB:")
+        print(f"{'store vs':<22}{'reference s':>12}{'store s':>9}{'ratio':>7}{'target':>8}")
+        for name, target in (("cp+sha256sum", "<= 0.6"), ("floor", "<= 1.3")):
+            print(
+                f"{name:<22}{med[name]:>12.2f}{med['store']:>9.2f}"
+                f"{med['store'] / med[name]:>7.2f}{target:>8}"
+            )
+        name = "cp+sync+sha256sum"
         print(
-            f"median: store {med_store:.2f}s, cp+sha256sum {med_plain:.2f}s, ratio "
-            f"{med_store / med_plain:.2f} (SPEC §9 target: <= 0.6); best: {min(stores):.2f}s "
-            f"vs {min(plain):.2f}s, ratio {min(stores) / min(plain):.2f}"
+            f"{name:<22}{med[name]:>12.2f}{med['store']:>9.2f}{med['store'] / med[name]:>7.2f}"
+            f"{'-':>8}"
         )
         print(
-            f"median: cp+sync+sha256sum {med_durable:.2f}s, ratio {med_store / med_durable:.2f}"
-            f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+            f"store throughput {args.size_mb / med['store']:.0f} MiB/s, copy verified by "
+            f"re-reading it; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
         )
-        mib_s = args.size_mb / med_store
-        print(f"store throughput: {mib_s:.0f} MiB/s, copy verified by re-reading it")
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0

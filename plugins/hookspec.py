@@ -9,7 +9,7 @@ third-party plugins. Implementations may accept any subset of a hook's arguments
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -169,4 +169,23 @@ def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport |
     :param saved: where this scan's report was saved, as given to `ytm_doctor_write_report`,
         or None when the scan saved nothing.
     :returns: nothing.
+    """
+
+
+# -------------------------------------------------------------------------
+# Fleet: `ytm-doctor fleet --html PATH`.
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def ytm_doctor_render_fleet(fleet: dict[str, Any], config: Config) -> str | None:
+    """Render the fleet (every host's published report side by side) as one self-contained
+    HTML page. Called once per `ytm-doctor fleet --html PATH`, after the reports were read;
+    the command writes the page atomically. The first implementation returning a string
+    wins; the built-in one is the
+    `fleet_html` plugin (block it with `-p no:fleet_html` to bring your own).
+
+    :param fleet: the fleet as `ytm-doctor fleet --json` prints it (hosts, differences).
+    :param config: the resolved configuration and the command-line options.
+    :returns: the page's HTML text, or None to leave it to the next implementation.
     """

@@ -9,18 +9,20 @@ from __future__ import annotations
 import difflib
 import hashlib
 import importlib
-import importlib.metadata
+import importlib.machinery
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
-from ytm_doctor.errors import UsageError
+from ytm_doctor.errors import PluginLoadError, UsageError
 from ytm_doctor.plugins import hookspec
 
 ENTRYPOINT_GROUP = "ytm_doctor"
@@ -65,10 +67,18 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("terminal", "ytm_doctor.reports.terminal"),
     ("sarif", "ytm_doctor.reports.sarif"),
     ("junit", "ytm_doctor.reports.junit"),
+    # `fleet --html`: the fleet page (ytm_doctor_render_fleet).
+    ("fleet_html", "ytm_doctor.reports.fleet_html"),
     # Report-ready: retention and --publish, then the webhook notifier.
     ("publish", "ytm_doctor.reports.publish"),
     ("webhook", "ytm_doctor.reports.webhook"),
 )
+
+
+_NOT_SET = object()
+# What a module attribute that can never carry a hookimpl is: only functions and bound methods
+# are hookable (classes are not plugins' hooks, they are their classes).
+_NEVER_HOOKS = (type, ModuleType, str, bytes, int, float, tuple, list, dict, set, frozenset)
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,15 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspec)
         self.sources: dict[str, PluginInfo] = {}
 
-
-class PluginLoadError(Exception):
-    """A plugin was found but raised while importing (exit 3, as pytest)."""
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        # pluggy looks at every attribute of a plugin through inspect.getattr_static: for the
+        # built-ins' ~1,000 imported names (classes, modules, constants) that is most of the
+        # cost of registering them. A module's class, module or plain value is never a hook.
+        if isinstance(plugin, ModuleType):
+            value = plugin.__dict__.get(name, _NOT_SET)
+            if isinstance(value, _NEVER_HOOKS):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
 
 
 def make_plugin_manager(
@@ -134,6 +150,8 @@ def _refuse_unknown_blocks(requested: list[str], config_plugins: Iterable[str]) 
     blocked = [item[3:] for item in requested if item.startswith("no:")]
     if not blocked:
         return
+    import importlib.metadata
+
     known = {name for name, _ in BUILTIN_PLUGINS}
     known.update(ep.name for ep in importlib.metadata.entry_points(group=ENTRYPOINT_GROUP))
     for spec in [*config_plugins, *(r for r in requested if not r.startswith("no:"))]:
@@ -155,6 +173,8 @@ def _validation_message(pm: PluginManager, exc: pluggy.PluginValidationError) ->
 
 
 def _load_entrypoints(pm: PluginManager) -> None:
+    if not may_declare_entrypoints(ENTRYPOINT_GROUP):
+        return
     before = {name for name, _ in pm.list_name_plugin()}
     try:
         pm.load_setuptools_entrypoints(ENTRYPOINT_GROUP)
@@ -168,6 +188,43 @@ def _load_entrypoints(pm: PluginManager) -> None:
         if name not in before:
             where = getattr(plugin, "__name__", repr(plugin))
             pm.sources[name] = PluginInfo(name, "entrypoint", where)
+
+
+def may_declare_entrypoints(group: str) -> bool:
+    """False only when surely no installed distribution declares an entry point in `group`.
+
+    pluggy's scan imports importlib.metadata (email, zipfile, csv: tens of milliseconds) and
+    parses every distribution's entry points, on every start. Here each directory of sys.path is
+    listed and only the entry_points.txt files are read (a few small files); anything this cannot
+    see into (a zip on sys.path, an importer with its own distributions) answers True, and the
+    full scan decides."""
+    header = re.compile(rf"^\s*\[\s*{re.escape(group)}\s*\]", re.MULTILINE)  # the group's section
+    for finder in sys.meta_path:
+        if hasattr(finder, "find_distributions") and finder is not importlib.machinery.PathFinder:
+            return True
+    for entry in sys.path:
+        base = Path(entry or ".")
+        try:
+            children = list(os.scandir(base)) if base.is_dir() else None
+        except OSError:
+            continue  # unreadable: importlib.metadata finds nothing there either
+        if children is None:
+            if base.exists():
+                return True  # a zip file or an egg file: let importlib.metadata look inside
+            continue
+        infos = [c.path for c in children if c.name.lower().endswith((".dist-info", ".egg-info"))]
+        if base.name.lower().endswith(".egg"):
+            infos.append(str(base / "EGG-INFO"))
+        for info in infos:
+            try:
+                with open(os.path.join(info, "entry_points.txt"), encoding="utf-8") as f:
+                    if header.search(f.read()):
+                        return True
+            except OSError:
+                continue  # no entry points
+            except UnicodeDecodeError:
+                return True  # not this reader's to judge: the full scan does
+    return False
 
 
 def load_plugin(pm: PluginManager, spec: str, base: Path, source: str) -> None:

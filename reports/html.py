@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 from ytm_doctor import ssot_files
 from ytm_doctor.atomic import write_atomic
+from ytm_doctor.history import History, format_age, read_history
 from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.reports.minimarkdown import to_html
@@ -31,15 +34,19 @@ from ytm_doctor.reports.output_path import check_output_path
 from ytm_doctor.saved_reports import LATEST_HTML as LATEST_HTML  # kept importable from here
 
 if TYPE_CHECKING:
+    import jinja2
+
     from ytm_doctor.config import Config
     from ytm_doctor.report import Report, ReportRule
     from ytm_doctor.saved_reports import SavedReport
 
 TEMPLATE = "report.html.j2"
 SCRIPT_TEMPLATE = "report.js.j2"
+TEMPLATE_CACHE = ".template-cache"  # in the report directory: the compiled templates
 NO_CHANNEL = "__none__"  # the channel filter's value for findings without a channel
 CHART_CHANNELS = 15  # more channels than this are summed up in one "other channels" bar
 CHART_RULES = 40
+TREND_POINTS = 60  # the newest scans the trend chart shows (the history command has them all)
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -147,6 +154,140 @@ def rule_pages(codes: list[str], rules: list[ReportRule]) -> dict[str, str]:
     return {code: rule_page_text(by_code.get(code), code) for code in codes}
 
 
+@dataclass(frozen=True)
+class TrendGeometry:
+    width: int = 600
+    height: int = 170
+    left: int = 44  # room for the count labels
+    right: int = 14
+    top: int = 10
+    bottom: int = 30  # room for the dates
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+
+@dataclass
+class TrendMark:
+    """One scan on the trend chart: where its two counts sit, and whether a line may join it."""
+
+    x: float
+    y_violations: float
+    y_warnings: float
+    violations: int
+    warnings: int
+    complete: bool  # full and checked everything: the line joins only these
+    current: bool  # the scan this report is about
+    title: str
+
+
+@dataclass
+class Trend:
+    marks: list[TrendMark]
+    top: int  # the count at the top of the plot
+    violations_line: str  # SVG polyline points through the complete scans
+    warnings_line: str
+    first: str  # the dates under the first and last marks
+    last: str
+    incomplete: int  # scans that could not check everything or were partial
+
+    @property
+    def complete(self) -> int:
+        return len(self.marks) - self.incomplete
+
+
+def trend_of(history: History, current_id: str, geometry: TrendGeometry) -> Trend | None:
+    """The trend chart of the newest TREND_POINTS scans: evenly spaced, one mark per scan."""
+    points = history.points[-TREND_POINTS:]
+    if not points:
+        return None
+    top = max(max(p.violations, p.warnings) for p in points) or 1
+    step = geometry.plot_width / (len(points) - 1) if len(points) > 1 else 0.0
+
+    def y(count: int) -> float:
+        return round(geometry.top + geometry.plot_height * (1 - count / top), 1)
+
+    marks = []
+    for i, point in enumerate(points):
+        x = geometry.left + (i * step if len(points) > 1 else geometry.plot_width / 2)
+        kind = "full" if point.full else "partial (some rules or channels)"
+        title = (
+            f"{point.started:%Y-%m-%d %H:%M} UTC · {point.violations} violations, "
+            f"{point.warnings} warnings · {kind}, share {point.share}"
+        )
+        if point.unchecked:
+            title += " · not everything checked: " + "; ".join(point.unchecked)
+        marks.append(
+            TrendMark(
+                x=round(x, 1),
+                y_violations=y(point.violations),
+                y_warnings=y(point.warnings),
+                violations=point.violations,
+                warnings=point.warnings,
+                complete=point.complete,
+                current=point.run_id == current_id,
+                title=title,
+            )
+        )
+    joined = [m for m in marks if m.complete]
+    # Scans within the hour (a test, a busy morning) need their seconds to be told apart.
+    short = points[-1].started - points[0].started < timedelta(hours=1)
+    stamp = "%Y-%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M"
+    return Trend(
+        marks=marks,
+        top=top,
+        violations_line=" ".join(f"{m.x},{m.y_violations}" for m in joined),
+        warnings_line=" ".join(f"{m.x},{m.y_warnings}" for m in joined),
+        first=f"{points[0].started:{stamp}}",
+        last=f"{points[-1].started:{stamp}}",
+        incomplete=sum(1 for m in marks if not m.complete),
+    )
+
+
+@dataclass(frozen=True)
+class BulkFix:
+    """One command per rule that fixes all of its findings: preview, then run."""
+
+    code: str
+    name: str
+    fixer: str
+    count: int  # findings of this rule with a fix
+    preview: str
+    run: str
+
+
+def bulk_fixes(findings: list[dict[str, Any]], config_file: str | None) -> list[BulkFix]:
+    """For every rule with fixable findings, `ytm-doctor fix --select CODE` (with the scan's
+    --config) and its --run twin."""
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        if f["fix"]:
+            by_rule.setdefault(f["rule"], []).append(f)
+    out = []
+    for code in sorted(by_rule):
+        words = ["ytm-doctor", "fix"]
+        if config_file:
+            words += ["--config", config_file]
+        preview = shlex.join([*words, "--select", code])
+        first = by_rule[code][0]
+        out.append(
+            BulkFix(
+                code,
+                first["name"],
+                first["fix"]["fixer"],
+                len(by_rule[code]),
+                preview,
+                preview + " --run",
+            )
+        )
+    return out
+
+
 # The columns of one row of the page's data. 50,000 findings must parse fast, so the page gets
 # rows without repeated keys, and the long strings that repeat (the absolute root before each
 # path, the fix command around each fingerprint) are stored once and referred to by index.
@@ -163,12 +304,19 @@ ROW_COLUMNS = (
     "abs_path",  # a string, or the index of its prefix in "prefixes" (prefix + path)
     "fix",  # -1, or the index of [fixer, before, after] in "fixes" (before + fingerprint + after)
     "new",  # 1 when the finding is new since the previous report
+    "open",  # -1, or the index in "ages" of how long it has been open ("≥ 3d 4h")
 )
 
 
-def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
-    """The findings (as in the JSON report) in the compact form the page's script reads."""
+def page_data(
+    findings: list[dict[str, Any]], new: list[str], ages: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The findings (as in the JSON report) in the compact form the page's script reads;
+    `ages`: how long each fingerprint has been open, from the saved history."""
     new_set = set(new)
+    ages = ages or {}
+    age_index: dict[str, int] = {}
+    next_steps: dict[str, str] = {}
     rules: dict[str, str] = {}
     prefixes: dict[str, int] = {}
     fixes: dict[tuple[str, str, str | None], int] = {}
@@ -184,6 +332,9 @@ def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
             before, found, after = f["fix"]["apply"].partition(fp)
             key = (f["fix"]["fixer"], before, after if found else None)
             fix_cell = fixes.setdefault(key, len(fixes))
+        elif f.get("next_step"):
+            next_steps.setdefault(f["rule"], f["next_step"])
+        age = ages.get(fp)
         rows.append(
             [
                 f["rule"],
@@ -198,6 +349,7 @@ def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
                 abs_cell,
                 fix_cell,
                 1 if fp in new_set else 0,
+                -1 if age is None else age_index.setdefault(age, len(age_index)),
             ]
         )
     return {
@@ -206,11 +358,32 @@ def page_data(findings: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
         "rules": rules,
         "prefixes": list(prefixes),
         "fixes": [list(key) for key in fixes],
+        "ages": list(age_index),
+        "next_steps": next_steps,  # by rule: what to do when no fixer applies
         "rows": rows,
     }
 
 
-def _environment() -> jinja2.Environment:
+def open_ages(history: History | None, report: Report) -> dict[str, str]:
+    """How long each finding of `report` has been open, as the page shows it."""
+    if history is None:
+        return {}
+    at_least = history.oldest if history.scans_read > 1 else None
+    ages = {}
+    for finding in report.findings:
+        since = history.since.get(finding.fingerprint)
+        if since is not None:
+            prefix = "≥ " if since == at_least else ""
+            ages[finding.fingerprint] = prefix + format_age(report.run.started - since)
+    return ages
+
+
+def _environment(cache_dir: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; with `cache_dir`, their compiled code is kept there."""
+    # jinja2 is imported only here: every scan loads this plugin (its --html option), but only
+    # a scan that writes a page renders one, and the import alone costs more than a small scan.
+    import jinja2
+
     templates = resources.files("ytm_doctor.reports").joinpath("templates")
 
     def load(name: str) -> str:
@@ -218,6 +391,7 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(load),
+        bytecode_cache=_template_cache(cache_dir) if cache_dir is not None else None,
         autoescape=True,  # every name from disk is escaped, whatever the template does
         # Lenient: a key missing from a plugin's or a future report's data shows as nothing
         # rather than failing the scan after the JSON report was saved.
@@ -231,9 +405,40 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
-    """The whole report as one HTML document."""
-    env = _environment()
+def _template_cache(directory: Path) -> jinja2.BytecodeCache:
+    """Jinja's compiled templates, kept between scans: compiling the page's template costs a
+    saving scan more than everything else it does on a small workspace. Jinja keys each entry
+    on the template's source and its own and Python's versions, so a changed template or an
+    upgrade just compiles afresh; a cache that cannot be written costs only that time."""
+    import jinja2
+
+    class Cache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # unreadable, not a directory, torn (pickle): compiled afresh
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                super().dump_bytecode(bucket)  # a temp file renamed into place: atomic
+            except OSError:
+                pass  # the report matters, not the cache
+
+    return Cache(str(directory))
+
+
+def render_html(
+    report: Report,
+    pages: dict[str, str] | None = None,
+    history: History | None = None,
+    cache_dir: Path | None = None,
+) -> str:
+    """The whole report as one HTML document; `history` (the saved reports with this scan
+    last) adds the trend chart and how long each finding has been open; `cache_dir` keeps the
+    compiled templates."""
+    env = _environment(cache_dir)
     data = report.to_json()
     findings = data["findings"]
     present = sorted({f["rule"] for f in findings})
@@ -258,7 +463,11 @@ def render_html(report: Report, pages: dict[str, str] | None = None) -> str:
         channels=sorted(channels.items(), key=lambda kv: (kv[0] == NO_CHANNEL, kv[0])),
         no_channel=NO_CHANNEL,
         pages=[(code, to_html(pages.get(code) or f"# {code}")) for code in present],
-        page_data=page_data(findings, data["new"]),
+        page_data=page_data(findings, data["new"], open_ages(history, report)),
+        trend=trend_of(history, report.run.id, TrendGeometry()) if history else None,
+        trend_geometry=TrendGeometry(),
+        history=history,
+        bulk=bulk_fixes(findings, data["config"].get("config_file")),
         new_in_report=len(set(data["new"]) & {f["fingerprint"] for f in findings}),
         script=Markup(script),
         script_hash=script_hash,
@@ -278,9 +487,12 @@ class HtmlWriter:
 
     name = "html"
 
-    def __init__(self, *, saved: SavedReport | None, path: Path | None) -> None:
+    def __init__(
+        self, *, saved: SavedReport | None, path: Path | None, history: History | None = None
+    ) -> None:
         self.saved = saved
         self.path = path
+        self.history = history
 
     def targets(self) -> list[Path]:
         targets = []
@@ -297,7 +509,10 @@ class HtmlWriter:
         targets = self.targets()
         if not targets:
             return
-        data = encode_html(render_html(report))
+        # A saving scan writes in the report directory anyway: the compiled templates are kept
+        # there (a --no-save scan writes nothing but --html PATH, so it compiles them afresh).
+        cache = self.saved.directory / TEMPLATE_CACHE if self.saved is not None else None
+        data = encode_html(render_html(report, history=self.history, cache_dir=cache))
         failed = []
         for target in targets:  # one unwritable place must not cost the others their copy
             try:
@@ -328,4 +543,21 @@ def ytm_doctor_configure(config):
 @hookimpl
 def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport | None) -> None:
     path = config.getoption("html")
-    HtmlWriter(saved=saved, path=Path(path) if path else None).write(report, config)
+    writer = HtmlWriter(saved=saved, path=Path(path) if path else None)
+    if writer.targets():
+        writer.history = history_for(report, config, saved)
+    writer.write(report, config)
+
+
+def history_for(report: Report, config: Config, saved: SavedReport | None) -> History | None:
+    """The saved reports with this scan last (the engine reads them). A report directory that
+    cannot be listed costs the page its trend, never the page."""
+    try:
+        return read_history(
+            config.paths.report_dir,
+            current=report,
+            saved_as=saved.json if saved else None,
+            newest=TREND_POINTS,  # every scan writes this page: read no more than it shows
+        )
+    except OSError:
+        return None

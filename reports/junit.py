@@ -9,10 +9,11 @@ Checks share one walk, so a check has no time of its own: only the suite carries
 
 from __future__ import annotations
 
+import functools
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.model import Finding, Severity, display
@@ -21,13 +22,21 @@ from ytm_doctor.report import Report
 from ytm_doctor.reports.output_path import check_output_path, output_path
 from ytm_doctor.reports.terminal import plural
 
-# Characters XML 1.0 cannot carry even escaped (a file name may hold them).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
+
+@functools.cache
+def _not_xml() -> re.Pattern[str]:
+    """Characters XML 1.0 cannot carry even escaped (a file name may hold them). Compiled on
+    first use: a class reaching U+10FFFF takes re tens of milliseconds, and every scan imports
+    this plugin for its --junitxml option."""
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
     """Printable in XML: undecodable bytes as \\xNN (display), control characters likewise."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", display(text))
+    return _not_xml().sub(lambda m: f"\\x{ord(m.group()):02x}", display(text))
 
 
 def finding_line(finding: Finding) -> str:
@@ -50,6 +59,9 @@ def failing_severities(config) -> set[Severity]:
 
 
 def junit_tree(report: Report, failing: set[Severity]) -> ET.Element:
+    # Imported here: every scan loads this plugin (its --junitxml option), few write the file.
+    import xml.etree.ElementTree as ET
+
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_rule[finding.rule].append(finding)
@@ -123,6 +135,8 @@ class JUnitWriter:
         self.path = path
 
     def write(self, report: Report, config) -> None:
+        import xml.etree.ElementTree as ET
+
         tree = junit_tree(report, failing_severities(config))
         ET.indent(tree)
         data = ET.tostring(tree, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -13,13 +13,14 @@ nothing is written into it and one line on stderr says so.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
+from ytm_doctor.identity import safe_host
 from ytm_doctor.mount import share_state
+from ytm_doctor.paths import PUBLISH_SUBDIR
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.saved_reports import (
     DEFAULT_KEEP_REPORTS,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ytm_doctor.config import Config
     from ytm_doctor.report import Report
 
-PUBLISH_DIR = "_reports"
+PUBLISH_DIR = PUBLISH_SUBDIR
 
 
 @hookimpl
@@ -102,11 +103,6 @@ def prune_reports(report_dir: Path, keep: int, protect: Path | None = None) -> l
                 continue
             removed.append(path)
     return removed
-
-
-def safe_host(host: str) -> str:
-    """A host name usable in a file name on every filesystem (SMB included)."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", host).strip(".") or "unknown-host"
 
 
 def publish_latest(report: Report, config: Config, saved: SavedReport) -> list[Path]:

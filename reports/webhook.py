@@ -14,13 +14,10 @@ line on stderr, and the queue waits for the next run.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +29,6 @@ from ytm_doctor.jsonio import read_json_object
 from ytm_doctor.model import Severity, display
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.redact import mask_secret, redact_text, secret_parts
-from ytm_doctor.reports import transitions
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -54,6 +50,9 @@ def ytm_doctor_report_ready(report: Report, config: Config, saved: SavedReport |
     # Only a report that becomes latest.json: the next scan's "new" is counted against it.
     if not url or saved is None or not saved.latest:
         return
+    # Imported only with a webhook to call: its dataclasses cost every other scan's start-up.
+    from ytm_doctor.reports import transitions
+
     notifier = Notifier(url, saved.directory / QUEUE_DIRNAME, TIMEOUT_S)
     plan = transitions.plan(
         report,
@@ -150,6 +149,12 @@ class Notifier:
         return None if failure is None else redact_text(failure, secret_parts(self.url))
 
     def _post(self, payload: dict[str, Any]) -> str | None:
+        # Imported only to post: every scan loads this plugin, few have a webhook to call, and
+        # urllib.request (http.client, ssl, email) costs a scan tens of milliseconds to start.
+        import http.client
+        import urllib.error
+        import urllib.request
+
         try:
             url, auth = split_credentials(self.url)
             request = urllib.request.Request(

@@ -1,6 +1,6 @@
 """The `ytm-doctor` console script and `python -m ytm_doctor`.
 
-Start-up imports take a few tenths of a second (the commands, pluggy, yaml, jinja2). Until they
+Start-up imports take up to a few tenths of a second (pluggy, yaml, the checks). Until they
 are done nothing has been read, written or locked, so Ctrl-C or SIGTERM then ends the process
 at once with one line and exit 2, instead of a traceback from the middle of an import. This
 module imports nothing of ytm-doctor's before its handlers are in place (`import ytm_doctor`

@@ -53,6 +53,8 @@ def carried(item: Mapping[str, Any], checked_at: str | None) -> dict[str, Any]:
     """A previous finding as this report carries it. A finding carried already keeps its
     original time: it has been unknown since the last scan that judged it, not the last scan."""
     out = dict(item)
+    # `new` said whether the scan that found it had seen it before; this scan did not find it.
+    out.pop("new", None)
     out["status"] = UNKNOWN
     out["unknown_since"] = item.get("unknown_since") or checked_at
     return out

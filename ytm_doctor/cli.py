@@ -13,26 +13,20 @@ import contextlib
 import os
 import signal
 import sys
-import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from ytm_doctor import __version__, commands
-from ytm_doctor.commands.base import Command
-from ytm_doctor.commands.options import config_options
-from ytm_doctor.config import (
-    CONFIG_ENV,
-    DEFAULT_CONFIG_NAME,
-    find_config_file,
-    load_config,
-    read_config_file,
-)
-from ytm_doctor.errors import ExitCode, Terminated, UsageError
-from ytm_doctor.plugins.manager import PluginLoadError, make_plugin_manager
-from ytm_doctor.redact import redact_argv
+from ytm_doctor.errors import ExitCode, PluginLoadError, Terminated, UsageError
 
+# The configuration (yaml), the plugin manager (pluggy, every built-in plugin) and the shared
+# options (the scan's context) are imported where they are first needed: `--version`, `--help`
+# and the commands that load no plugins start without them.
 if TYPE_CHECKING:
     import pluggy
+
+    from ytm_doctor.commands.base import Command
+    from ytm_doctor.config import Config
 
 PROG = "ytm-doctor"
 DEBUG_ENV = "YTM_DOCTOR_DEBUG"
@@ -58,6 +52,9 @@ class Parser(argparse.ArgumentParser):
 def build_parser(command: Command, pm: pluggy.PluginManager | None = None) -> Parser:
     """The parser of `command`; the default command's is the program's own (`ytm-doctor
     --help`): it lists every command, has --version and takes the plugins' options."""
+    from ytm_doctor.commands.options import config_options
+    from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
+
     if command.name == commands.DEFAULT:
         parser = Parser(
             prog=PROG,
@@ -88,6 +85,8 @@ def build_parser(command: Command, pm: pluggy.PluginManager | None = None) -> Pa
 
 def _preparse(argv: list[str]) -> tuple[list[str], list[str], Path | None]:
     """-p and the config file's plugins: they must load before the full parser exists."""
+    from ytm_doctor.config import find_config_file, read_config_file
+
     pre = Parser(add_help=False)
     pre.add_argument("--config")
     pre.add_argument("-p", dest="plugins", action="append", default=[])
@@ -116,6 +115,9 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
     """The command (first bare word naming one, options may come before it) and the rest."""
     if argv and argv[0] in commands.COMMANDS:
         return argv[0], argv[1:]  # the common case, without building every parser
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    if not any(token in commands.COMMANDS for token in words):
+        return commands.DEFAULT, list(argv)  # no word names a command: again no parser needed
     value_options = _value_options()
     skip = False
     for i, token in enumerate(argv):
@@ -135,26 +137,62 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
     return commands.DEFAULT, list(argv)
 
 
-def run(argv: list[str]) -> int:
+def _asks_version(name: str, rest: list[str]) -> bool:
+    """`--version` of the program (the default command's option), without -h/--help: answered
+    before any configuration or plugin is read, so it works (and is quick) anywhere."""
+    words = rest[: rest.index("--")] if "--" in rest else rest
+    return (
+        name == commands.DEFAULT
+        and "--version" in words
+        and not any(word in ("-h", "--help") for word in words)
+    )
+
+
+class Prepared(NamedTuple):
+    """A command line made ready to run: the command, its configuration (None for a standalone
+    command), its parsed options and the argv it records (redacted). A NamedTuple, not a
+    dataclass: the dataclasses module costs `--version` more than everything else it does."""
+
+    command: Command
+    config: Config | None
+    options: argparse.Namespace
+    argv: list[str]
+
+    def run(self) -> int:
+        return self.command.run(self.config, self.options, self.argv)
+
+
+def prepare(argv: list[str]) -> Prepared:
+    """Parse `argv`, load the plugins and the configuration the way `ytm-doctor ARGV` does;
+    run nothing. The MCP server prepares each tool call through here, as the CLI would."""
     name, rest = split_command(argv)
+    from ytm_doctor.config import load_config
+    from ytm_doctor.redact import redact_argv
+
     command = commands.load(name)
     if not command.loads_plugins:
         # store and mirror (and demo, which needs no configuration): no plugin module is
         # imported, so they start fast.
         options = build_parser(command).parse_args(rest)
         if command.standalone:
-            return command.run(None, options, argv)
+            return Prepared(command, None, options, argv)
         config = load_config(options, validate=command.needs_valid_config)
         # Commands record argv (reports, journals, audit, locks): only ever the redacted one.
-        return command.run(config, options, redact_argv(argv, config))
+        return Prepared(command, config, options, redact_argv(argv, config))
 
     wants_help = any(a in ("-h", "--help") for a in rest)
+    if wants_help and command.name != commands.DEFAULT:
+        # Only the program's own help shows the plugins' options: another command's help
+        # needs no configuration and no plugin (and argparse exits here).
+        build_parser(command).parse_args(rest)
     try:
         requested, config_plugins, config_file = _preparse(rest)
     except UsageError:
         if not wants_help:
             raise
         requested, config_plugins, config_file = [], [], None  # help must work with a bad config
+    from ytm_doctor.plugins.manager import make_plugin_manager
+
     pm = make_plugin_manager(
         requested=requested,
         config_plugins=config_plugins,
@@ -165,7 +203,15 @@ def run(argv: list[str]) -> int:
     config = load_config(options, validate=command.needs_valid_config)
     config.pluginmanager = pm
     pm.hook.ytm_doctor_configure.call_historic(kwargs={"config": config})
-    return command.run(config, options, redact_argv(argv, config))
+    return Prepared(command, config, options, redact_argv(argv, config))
+
+
+def run(argv: list[str]) -> int:
+    name, rest = split_command(argv)
+    if _asks_version(name, rest):
+        print(f"{PROG} {__version__}")
+        return ExitCode.OK
+    return prepare(argv).run()
 
 
 def _reconfigure_streams() -> None:
@@ -198,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.INTERNAL_ERROR
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
+            import traceback
+
             traceback.print_exc()
         _say(
             f"{PROG}: internal error: {type(exc).__name__}: {exc} "

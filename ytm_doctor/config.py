@@ -13,15 +13,16 @@ import os
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ytm_doctor import ssot_files
 from ytm_doctor.errors import ConfigError
 from ytm_doctor.redact import mask_secret, redact_text, redact_url, secret_parts
+
+if TYPE_CHECKING:
+    import yaml
 
 CONFIG_ENV = "YTM_DOCTOR_CONFIG"
 DEFAULT_CONFIG_NAME = "ytm-doctor.yaml"
@@ -104,6 +105,9 @@ KEYS: dict[str, KeySpec] = {
     ),
     "reclaim.exports_retention_hours": KeySpec(
         "number", "hours a posted episode's CapCut export stays local before reclaim releases it"
+    ),
+    "fleet.stale_after_minutes": KeySpec(
+        "number", "`ytm-doctor fleet`: a host whose published report is older is not reporting"
     ),
     "plugins": KeySpec("strs", "extra plugin modules or .py files"),
     "notify.webhook_url": KeySpec(
@@ -375,8 +379,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    import yaml  # on first use: see ssot_files.safe_loader
+
     try:
-        data = yaml.load(text, Loader=UniqueKeyLoader)
+        data = yaml.load(text, Loader=unique_key_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -395,12 +401,22 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return flat
 
 
-class UniqueKeyLoader(ssot_files.SAFE_LOADER):  # type: ignore[misc,valid-type]
+@cache
+def unique_key_loader() -> type:
     """The safe loader, refusing a key given twice in one mapping: YAML would silently keep the
-    last one, and a setting overridden further down the file is almost always a mistake."""
+    last one, and a setting overridden further down the file is almost always a mistake. Made
+    on first use, as yaml is imported (ssot_files.safe_loader)."""
+
+    class UniqueKeyLoader(ssot_files.safe_loader()):  # type: ignore[misc,valid-type]
+        pass
+
+    UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_unique_mapping)
+    return UniqueKeyLoader
 
 
 def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    import yaml
+
     first_line: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
@@ -419,9 +435,6 @@ def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -
     return loader.construct_yaml_map(node)
 
 
-UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_unique_mapping)
-
-
 def parse_set_option(item: str) -> tuple[str, Any]:
     """--set KEY=VALUE, the value read as a YAML scalar or list."""
     key, sep, raw = item.partition("=")
@@ -432,6 +445,8 @@ def parse_set_option(item: str) -> tuple[str, Any]:
         # The key only: the value may be a secret given under a mistyped key.
         shown = f"{key}=..." if sep else key
         raise ConfigError(f"--set {shown}: expected KEY=VALUE with a known key{suggestion}")
+    import yaml
+
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:

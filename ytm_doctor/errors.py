@@ -25,3 +25,7 @@ class ConfigError(UsageError):
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a service manager or `kill` stopping the run), raised in the main thread so it
     unwinds like Ctrl-C: fixes rolled back, locks released, exit 2."""
+
+
+class PluginLoadError(Exception):
+    """A plugin was found but raised while importing (exit 3, as pytest)."""

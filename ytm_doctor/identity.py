@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
+import socket
 
 
 def current_user() -> str:
@@ -14,3 +16,20 @@ def current_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+HOST_ENV = "YTM_DOCTOR_HOST"
+
+
+def report_host() -> str:
+    """The name this host's reports go by (report `run.host`, `--publish`'s file name, the
+    fleet's rows): YTM_DOCTOR_HOST when set, else the host name. Set it where two views of one
+    machine publish side by side, or where the host name says nothing (a container). Locks and
+    temp names keep the real host name: they ask this kernel whether a pid still runs."""
+    return os.environ.get(HOST_ENV, "").strip() or socket.gethostname()
+
+
+def safe_host(host: str) -> str:
+    """A host name usable in a file name on every filesystem (SMB included): how `--publish`
+    names this host's report on the share, and how `fleet` finds this host's row."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", host).strip(".") or "unknown-host"

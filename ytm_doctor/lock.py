@@ -35,8 +35,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.clock import iso_seconds
 from ytm_doctor.jsonio import JsonInputError, read_json_object
@@ -121,6 +119,8 @@ def _running(pid: int, started_before: float) -> bool | None:
     reused since), False when it does not, None when this host cannot tell."""
     if pid <= 0:
         return False
+    import psutil  # ~20 ms to import: only where a process is looked at
+
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
@@ -286,6 +286,8 @@ class Lock:
     def record_child(self, pid: int) -> bool:
         """Name the long-running program this owner started, so that the lock stays held
         while it runs even if this process is killed (seed 002: one mirror at a time)."""
+        import psutil
+
         try:
             started = psutil.Process(pid).create_time()
         except psutil.Error:

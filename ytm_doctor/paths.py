@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 SENTINEL_NAME = ".ytm_vault_workspaces_root.json"
 STUB_MARKER_NAME = "README_MOUNTPOINT.txt"
 REPORT_SUBDIR = "logs/ops/ytm_doctor"
+PUBLISH_SUBDIR = "_reports"  # <share>/_reports/: each host's latest report (--publish, fleet)
 
 
 @dataclass(frozen=True)

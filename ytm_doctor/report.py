@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,8 +16,10 @@ from ytm_doctor import __version__
 from ytm_doctor.carry import UNKNOWN, Unchecked, carried, previous_items, severity_of, sort_key
 from ytm_doctor.clock import iso_millis
 from ytm_doctor.errors import ExitCode
+from ytm_doctor.identity import report_host
 from ytm_doctor.jsonio import MISSING, NOT_OBJECT, JsonInputError, read_json_object
 from ytm_doctor.model import Check, Finding, Severity, display, json_safe
+from ytm_doctor.next_step import NextSteps
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -86,7 +87,7 @@ class RunInfo:
     id: str
     started: datetime
     ended: datetime | None = None
-    host: str = field(default_factory=socket.gethostname)
+    host: str = field(default_factory=report_host)
     argv: list[str] = field(default_factory=list)
 
     @property
@@ -207,8 +208,25 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         data = self.to_json_head()
-        data["findings"] = [f.to_json() for f in self.findings]
+        as_json = self.finding_writer()
+        data["findings"] = [as_json(f) for f in self.findings]
         return data
+
+    def finding_writer(self) -> Callable[[Finding], dict[str, Any]]:
+        """A finding as the JSON report writes it: its own fields, `new` (not in the previous
+        report this scan compared with) and, when no fix is offered, `next_step`: what the
+        operator does instead (from the rule's page, worked out once per rule)."""
+        new = set(self.new)
+        steps = NextSteps(self.rules)
+
+        def as_json(finding: Finding) -> dict[str, Any]:
+            data = finding.to_json()
+            data["new"] = finding.fingerprint in new
+            if data["fix"] is None:
+                data["next_step"] = steps(finding.rule)
+            return data
+
+        return as_json
 
     def to_json_head(self) -> dict[str, Any]:
         """Everything but the findings' content (a placeholder keeps the key order)."""
@@ -246,7 +264,7 @@ class Report:
             else {
                 "file": display(str(self.baseline_file)),
                 "count": len(self.baselined),
-                "findings": [f.to_json() for f in self.baselined],
+                "findings": [self.finding_writer()(f) for f in self.baselined],
             },
         }
 
@@ -259,6 +277,7 @@ class Report:
         """The JSON report, written finding by finding: memory stays flat however many findings
         there are (the same text as json.dumps(self.to_json(), indent=2))."""
         data = self.to_json_head()
+        as_json = self.finding_writer()
         keys = list(data)
         out.write("{\n")
         for i, key in enumerate(keys):
@@ -266,7 +285,7 @@ class Report:
             if key == "findings":
                 out.write('  "findings": [')
                 for j, finding in enumerate(self.findings):
-                    text = json.dumps(finding.to_json(), ensure_ascii=False, indent=2)
+                    text = json.dumps(as_json(finding), ensure_ascii=False, indent=2)
                     out.write(("\n" if j == 0 else ",\n") + _indent(text, 4))
                 out.write(("\n  ]" if self.findings else "]") + comma + "\n")
                 continue

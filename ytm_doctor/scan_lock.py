@@ -15,7 +15,6 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from ytm_doctor.fix.journal import audit
 from ytm_doctor.lock import Lock, LockBusy, LockInfo, lock_path, takeover_record
 
 if TYPE_CHECKING:
@@ -80,5 +79,7 @@ def _record_takeover(config: Config, lock: Lock) -> None:
         f"ytm-doctor: took over a stale scan lock from {gone.describe()}: {lock.took_over_reason}",
         file=sys.stderr,
     )
+    from ytm_doctor.fix.journal import audit  # the fix engine's journal: only on a takeover
+
     with contextlib.suppress(OSError):  # the audit line must not stop the scan
         audit(config.paths.report_dir, takeover_record(lock, "scan"))

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from importlib import resources
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import yaml
-
-# libyaml's loader when the platform has it: it parses several times faster (start-up time).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 if TYPE_CHECKING:
     from ytm_doctor.model import Rule
     from ytm_doctor.report import ReportRule
 
 
+@functools.cache
+def safe_loader() -> type:
+    """libyaml's loader when the platform has it: it parses several times faster (start-up
+    time). yaml is imported here, on first use: `--version` and a command's `--help` read no
+    YAML, and importing it costs them tens of milliseconds."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_text(name: str) -> str:
+    from ytm_doctor import ssot
+
+    here = os.path.dirname(getattr(ssot, "__file__", None) or "")
+    if here and os.path.isdir(here):
+        # The files on disk (every ordinary install), read without importlib.resources: it
+        # imports tempfile, shutil and zipfile, a tenth of a scan's start-up.
+        return Path(here, name).read_text(encoding="utf-8")
+    from importlib import resources  # a zipped or otherwise unusual install
+
     return resources.files("ytm_doctor.ssot").joinpath(name).read_text(encoding="utf-8")
 
 
 def policy() -> dict[str, Any]:
     """The policy defaults (ssot/policy.yaml)."""
-    return yaml.load(read_text("policy.yaml"), Loader=SAFE_LOADER)
+    import yaml
+
+    return yaml.load(read_text("policy.yaml"), Loader=safe_loader())
 
 
 def report_schema() -> dict[str, Any]:

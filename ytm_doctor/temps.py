@@ -13,8 +13,6 @@ import os
 import socket
 from dataclasses import dataclass
 
-import psutil
-
 from ytm_doctor.names import fit_name
 
 TEMP_MARK = ".ytm-tmp-"
@@ -43,6 +41,8 @@ class TempOwner:
         """Provably abandoned: written on this host by a process that is not alive."""
         if self.host != host_tag() or self.pid == os.getpid():
             return False
+        import psutil  # ~20 ms to import: only once a temp's owner must be looked up
+
         try:
             return not psutil.pid_exists(self.pid)
         except (OSError, psutil.Error):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import psutil
 import pytest
 
 from ytm_doctor import mount as mount_module
@@ -222,7 +223,7 @@ def test_mount_table_survives_psutil_failure(monkeypatch: pytest.MonkeyPatch) ->
     def boom(all=False):
         raise OSError("no /proc")
 
-    monkeypatch.setattr(mount_module.psutil, "disk_partitions", boom)
+    monkeypatch.setattr(psutil, "disk_partitions", boom)  # mount_table imports it when called
     assert mount_module.mount_table() == []
 
 

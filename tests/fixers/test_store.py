@@ -362,7 +362,7 @@ def test_a_copy_that_does_not_read_back_as_written_never_takes_its_name(tmp_path
         real(fd, data)
 
     monkeypatch.setattr(storecopy, "_write_all", flip_a_bit_of_the_second_chunk)
-    with pytest.raises(storecopy.CopyError, match="reads back"):
+    with pytest.raises(storecopy.CopyError, match="reads back differently"):
         storecopy.copy_verified(str(src), str(dest), chunk=4096)
     assert list(dest.parent.iterdir()) == []  # no final name, no temp file
     monkeypatch.setattr(storecopy, "_write_all", real)
@@ -415,6 +415,51 @@ def test_a_saved_store_plan_applies_and_refuses_when_stale_or_escaping(episode):
     episode.assert_stale_refused("YTM705", edit_script_and_audio)
     (episode.root / SCRIPT).unlink()  # one fix left (the audio): the helper tampers with it
     episode.assert_plan_escapes_refused("YTM705")
+
+
+@pytest.mark.parametrize("bad_write", [1, 3, 6])  # the first, a middle and the last chunk
+def test_a_difference_in_any_chunk_refuses_the_copy(tmp_path, monkeypatch, bad_write):
+    """The re-read is compared with what was written, chunk by chunk, while the next chunks are
+    copied: a bit flipped in any of them, the last one included, is caught."""
+    from ytm_doctor.store import copy as storecopy
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(5 * 4096 + 100))  # six chunks, the last one short
+    dest = tmp_path / "out" / "dest.bin"
+    dest.parent.mkdir()
+    real = storecopy._write_all
+    calls = []
+
+    def flip_the_last_byte(fd, data):
+        calls.append(len(data))
+        if len(calls) == bad_write:
+            data = bytes(data[:-1]) + bytes([data[-1] ^ 0x80])
+        real(fd, data)
+
+    monkeypatch.setattr(storecopy, "_write_all", flip_the_last_byte)
+    with pytest.raises(storecopy.CopyError, match="reads back differently"):
+        storecopy.copy_verified(str(src), str(dest), chunk=4096)
+    assert len(calls) == 6
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_a_copy_longer_than_what_was_written_is_refused(tmp_path, monkeypatch):
+    from ytm_doctor.store import copy as storecopy
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(3 * 4096))
+    dest = tmp_path / "dest.bin"
+    real = storecopy._write_all
+
+    def write_one_byte_more(fd, data):
+        real(fd, data)
+        if len(data) == 4096 and os.lseek(fd, 0, os.SEEK_CUR) == 3 * 4096:
+            os.pwrite(fd, b"!", 3 * 4096)  # something else appends to the temp file
+
+    monkeypatch.setattr(storecopy, "_write_all", write_one_byte_more)
+    with pytest.raises(storecopy.CopyError, match="reads back differently"):
+        storecopy.copy_verified(str(src), str(dest), chunk=4096)
+    assert not dest.exists()
 
 
 @pytest.mark.parametrize("size", [1, 4095, 4096, 4097, 3 * 4096, 3 * 4096 + 7])

@@ -27,7 +27,8 @@ HOOKS = sorted(
 
 def test_every_hook_of_the_spec_is_found() -> None:
     # SPEC §5: options, configure, checks, fixers, writers, report-ready; and operations, and
-    # writing the report (the writers' own hook; collecting writer objects is the older way).
+    # writing the report (the writers' own hook; collecting writer objects is the older way);
+    # and the fleet page (`fleet --html`).
     assert HOOKS == [
         "ytm_doctor_addoption",
         "ytm_doctor_collect_checks",
@@ -35,6 +36,7 @@ def test_every_hook_of_the_spec_is_found() -> None:
         "ytm_doctor_collect_operations",
         "ytm_doctor_collect_writers",
         "ytm_doctor_configure",
+        "ytm_doctor_render_fleet",
         "ytm_doctor_report_ready",
         "ytm_doctor_write_report",
     ]

@@ -1,25 +1,30 @@
 """The HTML report (SPEC §8): one self-contained file, written beside every saved scan and with
 --html, that escapes every name from disk; and, in a real headless Chromium, a table that
-filters and sorts, sends no request anywhere, shows hostile names as text, and stays fast with
-50,000 findings."""
+filters and sorts, sends no request anywhere, shows hostile names as text, and works with 50,000
+findings (how fast it is: benchmarks/bench_html.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
+import shlex
 import shutil
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ytm_doctor.cli import main
+from ytm_doctor.demo import DemoInfo, build_demo
 from ytm_doctor.model import Finding, Rule, Severity
 from ytm_doctor.report import CheckOutcome, Report, new_run
-from ytm_doctor.reports.html import LATEST_HTML, render_html, rule_page_text
+from ytm_doctor.reports.html import LATEST_HTML, TEMPLATE_CACHE, render_html, rule_page_text
 from ytm_doctor.reports.minimarkdown import to_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -342,6 +347,41 @@ def test_html_option_writes_even_with_no_save(world, cli) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["scan.html"]  # no temp file left
 
 
+def test_compiled_templates_are_kept_and_the_page_is_the_same(tmp_path: Path) -> None:
+    report = make_report(sample_findings())
+    fresh = render_html(report)
+    cache = tmp_path / TEMPLATE_CACHE
+    assert render_html(report, cache_dir=cache) == fresh  # compiles, and keeps the code
+    kept = sorted(cache.iterdir())
+    assert kept  # one entry per template (the page, its script, its stylesheet)
+    assert render_html(report, cache_dir=cache) == fresh  # from the kept code
+    for entry in kept:  # torn entries (a crash mid-write elsewhere) are compiled afresh
+        entry.write_bytes(entry.read_bytes()[:20])
+    assert render_html(report, cache_dir=cache) == fresh
+
+
+def test_a_template_cache_that_cannot_be_used_costs_nothing_but_time(tmp_path: Path) -> None:
+    report = make_report(sample_findings())
+    in_the_way = tmp_path / TEMPLATE_CACHE
+    in_the_way.write_text("not a directory")
+    assert render_html(report, cache_dir=in_the_way) == render_html(report)
+    assert in_the_way.read_text() == "not a directory"
+
+
+def test_saving_scans_keep_compiled_templates_and_no_save_scans_write_none(world, cli) -> None:
+    dangling(world, "clip.mp4")
+    (world.root / "out").mkdir()
+    assert cli("-q", "--no-save", "--html", "out/scan.html").code == 1
+    assert not (world.report_dir / TEMPLATE_CACHE).exists()  # --no-save: nothing in there
+    assert cli("-q").code == 1
+    assert any((world.report_dir / TEMPLATE_CACHE).iterdir())
+    first = (world.report_dir / LATEST_HTML).read_text(encoding="utf-8")
+    assert cli("-q").code == 1  # rendered from the kept templates: the same rows
+    second = (world.report_dir / LATEST_HTML).read_text(encoding="utf-8")
+    [before], [after] = ParsedPage(first).rows(), ParsedPage(second).rows()
+    assert (after["path"], after["fingerprint"]) == (before["path"], before["fingerprint"])
+
+
 @pytest.mark.parametrize(
     ("argument", "complaint"),
     [("out", "is a directory"), ("missing/scan.html", "its directory does not exist")],
@@ -532,13 +572,21 @@ def test_copy_button_copies_the_fix_command_and_details_open(sample_page: Opened
     page.select_option("#filter-channel", "CH13")
     page.wait_for_function("document.getElementById('match-count').dataset.count === '1'")
     [absolute] = [f for f in sample_findings() if f.rule == ABSOLUTE.code]
-    expected = fix_for(absolute, "relativize-symlink")["apply"]
-    assert page.inner_text("#findings-body code.fixcmd") == expected
-    page.click("#findings-body button.copy")
+    hint = fix_for(absolute, "relativize-symlink")
+    expected = hint["apply"]
+    assert page.inner_text("#findings-body code.fixcmd.run") == expected
+    # The preview (without --run) sits beside the run command, and copies too.
+    assert page.inner_text("#findings-body code.fixcmd.preview") == hint["preview"]
+    page.click("#findings-body button.copy.run")
     page.wait_for_function(
-        "document.querySelector('#findings-body button.copy').textContent === 'Copied'"
+        "document.querySelector('#findings-body button.copy.run').textContent === 'Copied'"
     )
     assert page.evaluate("navigator.clipboard.readText()") == expected
+    page.click("#findings-body button.copy.preview")
+    page.wait_for_function(
+        "document.querySelector('#findings-body button.copy.preview').textContent === 'Copied'"
+    )
+    assert page.evaluate("navigator.clipboard.readText()") == hint["preview"]
     page.click("#findings-body details summary")
     assert absolute.abs_path in page.inner_text("#findings-body details pre")
     assert absolute.fingerprint in page.inner_text("#findings-body details pre")
@@ -577,7 +625,9 @@ def test_screenshots_in_light_and_dark_mode(browser, tmp_path: Path) -> None:
     assert backgrounds["light"] != backgrounds["dark"]
 
 
-def test_50000_findings_load_and_filter_in_under_2_seconds(browser, tmp_path: Path) -> None:
+def test_50000_findings_load_and_filter_in_the_browser(browser, tmp_path: Path) -> None:
+    """Behaviour only: the page opens with all 50,000, filters to a rule's 12,500 and renders
+    them in chunks. How fast is benchmarks/bench_html.py's to measure, not a unit test's."""
     rules = (BROKEN, ON_SHARE, RESIDUE, ABSOLUTE)
     findings = []
     for i in range(50_000):
@@ -599,16 +649,14 @@ def test_50000_findings_load_and_filter_in_under_2_seconds(browser, tmp_path: Pa
     path.write_bytes(render_html(make_report(findings)).encode("utf-8"))
     opened = Opened(browser, path)
 
-    started = time.perf_counter()
     opened.goto()
+    assert opened.count() == 50_000
+    assert opened.page.inner_text("#match-count") == "(50,000)"
     opened.page.select_option("#filter-rule", "YTM403")
     opened.page.wait_for_function(
         "document.getElementById('match-count').dataset.count === '12500'"
     )
-    elapsed = time.perf_counter() - started
-
-    print(f"50,000 findings: load + filter in {elapsed:.2f}s")  # shown with -s
-    assert elapsed < 2.0, f"load and filter took {elapsed:.2f}s"
+    assert opened.page.inner_text("#match-count") == "(12,500 of 50,000 match)"
     rows = opened.column("rule")
     assert set(rows) == {"YTM403"}
     assert 0 < len(rows) <= 200  # rendered in chunks, not 12,500 rows at once
@@ -616,3 +664,149 @@ def test_50000_findings_load_and_filter_in_under_2_seconds(browser, tmp_path: Pa
     assert len(opened.column("rule")) > len(rows)
     assert opened.foreign_requests() == [] and opened.errors == []
     opened.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The history in the page: real scans of the demo (one with the share down), opened in Chromium
+# ---------------------------------------------------------------------------------------------
+
+ROOM = ("--set", "disk.stop_free_gib=0", "--set", "disk.warn_free_gib=0")
+
+
+@dataclass
+class DemoScans:
+    demo: DemoInfo
+    reports: list[dict[str, Any]]  # the saved JSON reports, oldest first
+    latest_html: Path
+
+
+def quiet_main(*argv: str | Path) -> int:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main([os.fspath(a) for a in argv])
+
+
+@pytest.fixture(scope="module")
+def demo_scans(tmp_path_factory: pytest.TempPathFactory) -> DemoScans:
+    """Four real scans: the demo as built; a dangling link added; the share down; back up."""
+    demo = build_demo(tmp_path_factory.mktemp("trend") / "factory")
+    report_dir = demo.dest / "workspaces" / "logs" / "ops" / "ytm_doctor"
+    for step, config in enumerate((demo.config, demo.config, demo.offline_config, demo.config)):
+        if step == 1:
+            (demo.dest / "workspaces" / "junk").mkdir()
+            os.symlink("/nonexistent/x.mp4", demo.dest / "workspaces" / "junk" / "x.mp4")
+        assert quiet_main("--config", config, "-q", *ROOM) == 1
+    reports = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(report_dir.glob("report__*.json"))
+    ]
+    assert len(reports) == 4
+    return DemoScans(demo, reports, report_dir / LATEST_HTML)
+
+
+@pytest.fixture
+def trend_page(browser, demo_scans: DemoScans) -> Iterator[Opened]:
+    opened = Opened(browser, demo_scans.latest_html)
+    opened.goto()
+    yield opened
+    opened.close()
+
+
+def test_the_trend_has_one_point_per_saved_scan_and_marks_the_outage(
+    trend_page: Opened, demo_scans: DemoScans
+) -> None:
+    page = trend_page.page
+    points = page.eval_on_selector_all(
+        "#trend .trend-point",
+        "gs => gs.map(g => [g.dataset.violations, g.dataset.warnings, g.dataset.complete,"
+        " g.classList.contains('current')])",
+    )
+    expected = [
+        [
+            str(r["summary"]["violations_total"]),
+            str(r["summary"]["warnings_total"]),
+            "false" if r["unknown"] else "true",
+            i == 3,
+        ]
+        for i, r in enumerate(demo_scans.reports)
+    ]
+    assert points == expected
+    assert points[2][2] == "false"  # the outage: hollow, and the line does not pass through it
+    line = page.get_attribute("#trend polyline.line-violation", "points").split()
+    assert len(line) == 3
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#trend").screenshot(path=str(ARTIFACTS / "trend.png"))
+    assert (ARTIFACTS / "trend.png").stat().st_size > 5_000
+    assert trend_page.foreign_requests() == [] and trend_page.errors == []
+
+
+def test_grouping_by_episode_and_channel_by_clicking(
+    trend_page: Opened, demo_scans: DemoScans
+) -> None:
+    page = trend_page.page
+    findings = demo_scans.reports[-1]["findings"]
+    assert page.locator("#findings-body tr.group-row").count() == 0
+    page.click("#group-by")
+    page.select_option("#group-by", "episode")
+    layout = page.eval_on_selector_all(
+        "#findings-body tr",
+        "rows => rows.map(r => r.classList.contains('group-row')"
+        " ? ['group', r.dataset.group, r.textContent]"
+        " : ['row', r.children[2].firstChild.textContent])",
+    )
+    episodes = sorted({f["episode"] for f in findings if f["episode"]})
+    headers = [item for item in layout if item[0] == "group"]
+    assert [h[1] for h in headers] == [*episodes, ""]  # findings without an episode last
+    current = None
+    for kind, value, *text in layout:
+        if kind == "group":
+            current = value
+            n = sum(1 for f in findings if (f["episode"] or "") == value)
+            assert text[0].endswith(f" · {n} finding" + ("" if n == 1 else "s"))
+        else:
+            assert value == (current or "—")
+    assert len([item for item in layout if item[0] == "row"]) == len(findings)
+
+    page.select_option("#group-by", "channel")
+    channels = sorted({f["channel"] for f in findings if f["channel"]})
+    groups = page.eval_on_selector_all(
+        "#findings-body tr.group-row", "rows => rows.map(r => r.dataset.group)"
+    )
+    assert groups == [*channels, ""]
+    page.select_option("#group-by", "")
+    assert page.locator("#findings-body tr.group-row").count() == 0
+
+
+def test_bulk_commands_per_rule_copy_and_manual_fixes_link_their_rule_page(
+    trend_page: Opened, demo_scans: DemoScans
+) -> None:
+    page = trend_page.page
+    findings = demo_scans.reports[-1]["findings"]
+    fixable = sorted({f["rule"] for f in findings if f["fix"]})
+    assert fixable
+    assert page.eval_on_selector_all("#bulk tbody tr", "rs => rs.map(r => r.dataset.rule)") == (
+        fixable
+    )
+    code = fixable[0]
+    preview = shlex.join(
+        ["ytm-doctor", "fix", "--config", str(demo_scans.demo.config), "--select", code]
+    )
+    row = f"#bulk tr[data-rule={code}]"
+    assert page.inner_text(f"{row} code.preview") == preview
+    assert page.inner_text(f"{row} code.run") == preview + " --run"
+    page.click(f"{row} code.run + button.copy")
+    page.wait_for_function(
+        f"document.querySelector('{row} code.run + button.copy').textContent === 'Copied'"
+    )
+    assert page.evaluate("navigator.clipboard.readText()") == preview + " --run"
+
+    # A finding no fixer handles: its next step and a link to its rule page.
+    manual = next(f for f in findings if f["fix"] is None)
+    page.fill("#filter-text", manual["fingerprint"])
+    page.wait_for_function("document.getElementById('match-count').dataset.count === '1'")
+    assert page.inner_text("#findings-body .next-step") == manual["next_step"]
+    page.click("#findings-body a.manual-link")
+    assert page.is_visible("#rule-dialog")
+    assert "How to fix it by hand" in page.inner_text("#rule-dialog")
+    page.click("#rule-dialog-close")
+    # How long it has been open: since the first scan (the oldest kept: "at least").
+    assert page.inner_text("#findings-body .age").startswith("open ≥ ")
+    assert trend_page.errors == []

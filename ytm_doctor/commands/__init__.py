@@ -23,7 +23,10 @@ COMMANDS = (
     "undo",
     "list",
     "explain",
+    "history",
     "config",
+    "status",
+    "fleet",
     "demo",
     "schedule",
     "mirror",
@@ -31,6 +34,7 @@ COMMANDS = (
     "reclaim",
     "archive",
     "restore",
+    "mcp",
 )
 DEFAULT = "scan"  # what `ytm-doctor [options]` runs without a command name
 

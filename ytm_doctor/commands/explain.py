@@ -23,15 +23,19 @@ def run(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
 
 
 def explain(config: Config, code: str) -> int:
+    sys.stdout.write(page_text(config, code))
+    return ExitCode.OK
+
+
+def page_text(config: Config, code: str) -> str:
+    """The page of rule `code` (any case) among the collected rules; UsageError when none."""
     from ytm_doctor.collect import collect_checks
 
     code = code.upper()
     checks = {c.rule.code: c for c in collect_checks(config)}
     if code not in checks:
         raise UsageError(f"unknown rule {code} (`ytm-doctor list` shows every rule)")
-    page = ssot_files.page_for(checks[code].rule)
-    sys.stdout.write(page)
-    return ExitCode.OK
+    return ssot_files.page_for(checks[code].rule)
 
 
 COMMAND = Command(

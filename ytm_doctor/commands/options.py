@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import TYPE_CHECKING
 
-from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
-from ytm_doctor.context import Scope
 from ytm_doctor.errors import UsageError
+
+if TYPE_CHECKING:
+    from ytm_doctor.context import Scope
 
 
 def config_options(parser: argparse.ArgumentParser) -> None:
+    from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
+
     group = parser.add_argument_group("configuration (flag > environment > file > policy)")
     group.add_argument(
         "--config",
@@ -142,6 +146,8 @@ def scan_output_options(parser: argparse.ArgumentParser) -> None:
 
 def parse_scope(options: argparse.Namespace) -> Scope:
     """--channel and --video (scope_options, or the store's own) checked and normalised."""
+    from ytm_doctor.context import Scope  # the scan's machinery: only once options are parsed
+
     channel, video = options.channel, options.video
     if video and not channel:
         raise UsageError("--video needs --channel")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.commands.base import Command
 from ytm_doctor.commands.options import override_options
-from ytm_doctor.store.manifest import KINDS
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -18,6 +17,8 @@ WHAT = ("episode", "flush-outbox", "sync")
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
+    from ytm_doctor.store.manifest import KINDS  # the store's modules: only for its parser
+
     parser.add_argument(
         "what",
         nargs="?",

@@ -152,9 +152,17 @@ def check_inverse(inverse: dict[str, Any], where: str) -> None:
 
 
 def run_undo(
-    ctx: Context, registry: OperationRegistry, plan: UndoPlan, argv: list[str]
+    ctx: Context,
+    registry: OperationRegistry,
+    plan: UndoPlan,
+    argv: list[str],
+    audit_extra: dict[str, Any] | None = None,
 ) -> UndoOutcome:
-    journal = open_journal(ctx, {"command": "undo", "argv": argv, "undo_of": plan.run_id})
+    """Undo `plan`, journaled, then one audit line; `audit_extra`: fields the caller adds to
+    the journal's header and the audit line (the MCP server names its agent)."""
+    extra = audit_extra or {}
+    header = {"command": "undo", "argv": argv, "undo_of": plan.run_id, **extra}
+    journal = open_journal(ctx, header)
     executor = Executor(ctx, registry, journal=journal)
     outcome = UndoOutcome(journal.run_id, journal.path, plan.groups)
     interrupted = True  # until the loop ends: Ctrl-C or SIGTERM is audited too
@@ -171,6 +179,7 @@ def run_undo(
             "applied": outcome.count("undone"),
             "refused": outcome.count("refused"),
             "failed": outcome.count("failed"),
+            **extra,
         }
         audit(ctx.paths.report_dir, {**record, **({"interrupted": True} if interrupted else {})})
     return outcome

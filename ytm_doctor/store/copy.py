@@ -1,12 +1,18 @@
 """Copies that can be trusted (SPEC §6.2, seed 000 §5): one pass that copies and hashes, the
-copy re-read and compared with the source's hash, and fsynced, before it takes its final name.
+copy re-read and compared byte for byte with what was written, and fsynced, before it takes its
+final name.
 
 The re-read of each chunk runs beside the copy of the next one, in threads (hashlib, reads and
-writes release the GIL): on two cores the copy and its verification then cost about one hashing
-of the file, which is what keeps `store` of a large file well under `cp` + `sha256sum` (SPEC
-§9). The re-read goes through its own descriptor to what the filesystem returns for the copy,
-exactly what a re-read after the whole copy would get (on a local disk, the page cache either
-way).
+writes release the GIL), and is compared with the source's chunk still in memory: a copy equal
+byte for byte to the bytes whose SHA-256 was taken has that SHA-256, so the data is hashed once,
+not twice. On two cores the copy and its verification then cost about one hashing of the file,
+which is what keeps `store` of a large file well under `cp` + `sha256sum` (SPEC §9). The re-read
+goes through its own descriptor to what the filesystem returns for the copy, exactly what a
+re-read after the whole copy would get (on a local disk, the page cache either way).
+
+There is no kernel copy (copy_file_range, sendfile): the bytes must pass through this process to
+be hashed anyway, so a kernel copy would only add a second read of the source, and on a
+filesystem with reflinks it would share the source's blocks instead of making a second copy.
 
 The copy is written under a hidden temp name in the destination's directory, so an interrupted
 copy (a crash, SIGKILL, a share that drops) never leaves a partial file under the final name.
@@ -23,9 +29,8 @@ import errno
 import hashlib
 import os
 import stat
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from ytm_doctor import temps
 from ytm_doctor.anchor import Anchor, parent_of
@@ -57,64 +62,93 @@ def _write_all(fd: int, data: memoryview) -> None:
         data = data[written:]
 
 
-def _reread(fd: int, offset: int, size: int, digest: Any, buffer: memoryview) -> int:
-    """Hash `size` bytes of the copy from `offset` as the filesystem returns them now."""
+def _reread_matches(
+    fd: int, offset: int, written: bytearray, length: int, buffer: bytearray
+) -> int:
+    """Re-read `length` bytes of the copy from `offset` as the filesystem returns them now and
+    compare them with the bytes written there (`written`, the source's chunk, still in memory).
+    Returns how many bytes read back equal to what was written: `length` when the range is
+    good, fewer at the first difference or short read."""
+    view = memoryview(buffer)
     done = 0
-    while done < size:
-        n = read_into(fd, buffer[: size - done], offset + done)
+    while done < length:
+        n = read_into(fd, view[: length - done], offset + done)
         if not n:
             break
-        digest.update(buffer[:n])
+        # bytearray == bytearray is a memcmp (GB/s); comparing memoryviews goes item by item.
+        same = (
+            buffer == written
+            if n == length == len(buffer) and done == 0
+            else buffer[:n] == written[done : done + n]
+        )
+        if not same:
+            break
         done += n
     if _FADV_DONTNEED is not None:
         # Checked: let the kernel start writing this range to disk now, so that the fsync at
         # the end has little left to wait for (Linux; a hint other systems may ignore).
         with contextlib.suppress(OSError):
-            os.posix_fadvise(fd, offset, size, _FADV_DONTNEED)
+            os.posix_fadvise(fd, offset, length, _FADV_DONTNEED)
     return done
 
 
-def _copy_hash_verify(
-    fd_in: int, fd_out: int, fd_check: int, chunk: int
-) -> tuple[str, int, str, int]:
+@dataclass
+class _Pass:
+    """What one pass over the source established."""
+
+    sha256: str  # of the source bytes read (and written)
+    size: int  # bytes read from the source
+    verified: int  # bytes of the copy that read back equal to what was written
+    longer: bool  # the copy holds more bytes than were written
+
+
+def _copy_hash_verify(fd_in: int, fd_out: int, fd_check: int, chunk: int) -> _Pass:
     """One pass over the source: each chunk is hashed here while a thread writes it, and a
-    second thread re-reads the chunk written before it from the copy and hashes that. All three
-    release the GIL, so on two cores the copy and its verification cost about one hashing of
-    the file. Three buffers are reused throughout: two for the source (one being written while
-    the next is read) and one for the re-read. Returns (source sha256, bytes read, copy sha256,
-    bytes re-read)."""
+    second thread re-reads the chunk written before it from the copy and compares it, byte for
+    byte, with the source's chunk still in memory. A byte-exact match with bytes whose SHA-256
+    was taken proves the copy has that SHA-256, without hashing the data a second time; the
+    hash and the copy release the GIL, so on two cores the copy and its verification cost
+    about one hashing of the file (plus a memcmp).
+
+    Three source buffers rotate (chunk k is read while k-1 is written and k-2 compared), and
+    one buffer serves the re-read; all are reused throughout."""
     source = hashlib.sha256()
-    copy = hashlib.sha256()
-    size = reread = 0
-    buffers = [memoryview(bytearray(chunk)) for _ in range(2)]
-    check_buffer = memoryview(bytearray(chunk))
+    buffers = [bytearray(chunk) for _ in range(3)]
+    check_buffer = bytearray(chunk)
+    size = verified = 0
     with ThreadPoolExecutor(2, thread_name_prefix="ytm-store") as pool:
-        writing = checking = None
-        previous: tuple[int, int] | None = None  # (offset, length) written, not yet re-read
+        writing = None
+        checking: list[Future] = []  # at most one comparison in flight
+        previous: tuple[int, bytearray, int] | None = None  # written, not yet compared
         turn = 0
-        while n := read_into(fd_in, buffers[turn]):
-            data = buffers[turn][:n]
+        # The buffer read into below was last used three chunks ago: its write was waited for
+        # two turns ago and its comparison one turn ago, so it is free.
+        while n := read_into(fd_in, memoryview(buffers[turn])):
             if writing is not None:
-                writing.result()  # the other buffer is free again
-            if checking is not None:
-                reread += checking.result()
+                writing.result()  # the previous chunk is in the copy: it can be compared
+            verified += _collect(checking)
             if previous is not None:
-                checking = pool.submit(_reread, fd_check, *previous, copy, check_buffer)
+                checking.append(pool.submit(_reread_matches, fd_check, *previous, check_buffer))
+            data = memoryview(buffers[turn])[:n]
             writing = pool.submit(_write_all, fd_out, data)
             source.update(data)
-            previous = (size, n)
+            previous = (size, buffers[turn], n)
             size += n
-            # The next read fills the other buffer, whose write was waited for above.
-            turn = 1 - turn
+            turn = (turn + 1) % 3
         if writing is not None:
             writing.result()
-        if checking is not None:
-            reread += checking.result()
-        if previous is not None:
-            reread += _reread(fd_check, *previous, copy, check_buffer)
-    if os.pread(fd_check, 1, size):
-        reread += 1  # the copy is longer than what was written
-    return source.hexdigest(), size, copy.hexdigest(), reread
+        verified += _collect(checking)
+        if previous is not None and verified == size - previous[2]:
+            verified += _reread_matches(fd_check, *previous, check_buffer)
+    return _Pass(source.hexdigest(), size, verified, bool(os.pread(fd_check, 1, size)))
+
+
+def _collect(checking: list[Future]) -> int:
+    """Wait for the comparison in flight; the bytes it found equal. After a difference the
+    count stops growing, so `verified` never reaches the size again."""
+    total = sum(future.result() for future in checking)
+    checking.clear()
+    return total
 
 
 def copy_verified(
@@ -129,12 +163,13 @@ def copy_verified(
     """Copy `src` to `dest` and return what was verified.
 
     One pass reads the source once, writes a hidden temp file beside `dest` and hashes; every
-    chunk, once written, is re-read from the temp file through a second descriptor and hashed
-    (alongside the copy of the next chunk). Only when the copy is non-empty, reads back whole
-    with the source's SHA-256 (and `expected_sha256`, when given) and is fsynced does it take
-    the final name. `dest` must not exist, or with `replace_link` must be a symlink, which the
-    copy then replaces atomically. Raises CopyError (an OSError) when the copy cannot be
-    trusted; the temp file is then removed (a killed process leaves it for stale_temps).
+    chunk, once written, is re-read from the temp file through a second descriptor and compared
+    with the bytes written (alongside the copy of the next chunk). Only when the copy is
+    non-empty, reads back whole and equal to the bytes hashed (whose SHA-256 must be
+    `expected_sha256`, when given) and is fsynced does it take the final name. `dest` must not
+    exist, or with `replace_link` must be a symlink, which the copy then replaces atomically.
+    Raises CopyError (an OSError) when the copy cannot be trusted; the temp file is then
+    removed (a killed process leaves it for stale_temps).
 
     The temp file is made and renamed relative to `into`, the directory of `dest` held open
     (opened here when not given): a directory moved or replaced by a link during the copy
@@ -169,11 +204,10 @@ def copy_verified(
         try:
             fd_check = into.open_file(tmp, os.O_RDONLY)
             try:
-                digest, size, check_sha, check_size = _copy_hash_verify(
-                    fd_in, fd_out, fd_check, chunk
-                )
+                done = _copy_hash_verify(fd_in, fd_out, fd_check, chunk)
             finally:
                 os.close(fd_check)
+            digest, size = done.sha256, done.size
             source = FileSig.of(os.fstat(fd_in))
             if source != FileSig.of(st_in) or size != st_in.st_size:
                 raise CopyError(errno.EAGAIN, "the source changed while it was being copied", src)
@@ -185,11 +219,11 @@ def copy_verified(
                     f"the source's SHA-256 is {digest}, not the expected {expected_sha256}",
                     src,
                 )
-            if check_size != size or check_sha != digest:
+            if done.verified != size or done.longer:
                 raise CopyError(
                     errno.EIO,
-                    f"the copy reads back as {check_size} bytes with SHA-256 {check_sha}, "
-                    f"not {size} bytes with {digest}",
+                    f"the copy reads back differently from what was written (first difference "
+                    f"at or after byte {done.verified} of {size})",
                     dest,
                 )
             os.utime(fd_out if os.utime in os.supports_fd else into.join(tmp), ns=_times(st_in))

@@ -15,14 +15,20 @@ retire(path)                            move a small file into the run's backups
 
 from __future__ import annotations
 
-from ytm_doctor.fix.operation import Operation
+from typing import TYPE_CHECKING
+
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.store.ops.release import Release
-from ytm_doctor.store.ops.retire import Retire
-from ytm_doctor.store.ops.store_copy import StoreCopy
-from ytm_doctor.store.ops.store_manifest import StoreManifest
+
+if TYPE_CHECKING:
+    from ytm_doctor.fix.operation import Operation
 
 
 @hookimpl
 def ytm_doctor_collect_operations() -> list[Operation]:
+    # Loaded when asked for (store, fix, apply, undo), not with the plugin: see fix/ops.
+    from ytm_doctor.store.ops.release import Release
+    from ytm_doctor.store.ops.retire import Retire
+    from ytm_doctor.store.ops.store_copy import StoreCopy
+    from ytm_doctor.store.ops.store_manifest import StoreManifest
+
     return [StoreCopy(), StoreManifest(), Release(), Retire()]
