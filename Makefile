@@ -27,15 +27,16 @@ lint: $(BIN)/ytm-doctor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Side-by-side timings against find, cp + sha256sum and rsync, and start-up against
-# `python -c pass` (each script says how).
+# Side-by-side timings against find, cp + sha256sum and rsync, find over a real sshfs mount,
+# and start-up against `python -c pass` (each script says how; the network one skips where
+# sshfs/sshd/FUSE are missing).
 bench: $(BIN)/ytm-doctor
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_mirror.py
 	$(BIN)/python benchmarks/bench_html.py
-
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_network.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -34,30 +34,31 @@ def build_tree(base: Path, entries: int, seed: int = 7) -> tuple[Path, Path]:
     share = base / "share"
     vault = share / "ytm_workspaces"
     (share / "uploads" / "factory_commentary").mkdir(parents=True)
-    made = 0
-    per_side = entries // 2
     for side in (ws, vault):
-        count = 0
-        run = 0
-        while count < per_side:
-            ch = f"CH{rng.randrange(1, 30):02d}"
-            run_dir = side / "video" / "runs" / f"{ch}-{run % 1000:03d}__{run:06d}" / "images"
-            run_dir.mkdir(parents=True, exist_ok=True)
-            count += 1
-            for i in range(48):
-                name = run_dir / f"{i:04d}.png"
-                if i % 50 == 0:
-                    target = (
-                        f"../../{run - 1:06d}/missing.png" if i % 100 == 0 else f"{i + 1:04d}.png"
-                    )
-                    os.symlink(target, name)
-                else:
-                    with open(name, "wb") as fh:
-                        fh.write(b"x")
-                count += 1
-            run += 1
-        made += count
+        build_side(side, entries // 2, rng)
     return ws, share
+
+
+def build_side(side: Path, count: int, rng: random.Random) -> None:
+    """About `count` entries under `side`: run folders of 48 images, the first of each a
+    dangling symlink (about 2 % of the entries)."""
+    made = 0
+    run = 0
+    while made < count:
+        ch = f"CH{rng.randrange(1, 30):02d}"
+        run_dir = side / "video" / "runs" / f"{ch}-{run % 1000:03d}__{run:06d}" / "images"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        made += 1
+        for i in range(48):
+            name = run_dir / f"{i:04d}.png"
+            if i % 50 == 0:
+                target = f"../../{run - 1:06d}/missing.png" if i % 100 == 0 else f"{i + 1:04d}.png"
+                os.symlink(target, name)
+            else:
+                with open(name, "wb") as fh:
+                    fh.write(b"x")
+            made += 1
+        run += 1
 
 
 def scandir_links(roots: list[str]) -> int:

@@ -6,6 +6,7 @@ Reading only: the scan never writes to the share to probe it; writability is os.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,12 @@ NETWORK_FS = frozenset(
 )
 
 
+# macFUSE reports every FUSE filesystem under one name; an sshfs mount shows itself there only
+# by its source, `user@host:path` (on Linux the type says it: fuse.sshfs).
+GENERIC_FUSE = frozenset({"macfuse", "osxfuse", "fuse"})
+REMOTE_SOURCE = re.compile(r"[^/\s:]+:")
+
+
 @dataclass(frozen=True)
 class MountInfo:
     mountpoint: str
@@ -42,7 +49,10 @@ class MountInfo:
 
     @property
     def network(self) -> bool:
-        return self.fstype.lower() in NETWORK_FS
+        fstype = self.fstype.lower()
+        if fstype in NETWORK_FS:
+            return True
+        return fstype in GENERIC_FUSE and REMOTE_SOURCE.match(self.device) is not None
 
 
 def mount_table() -> list[MountInfo]:

@@ -13,20 +13,24 @@ trips; `threads > 1` lists several directories at once while the main thread dis
 from __future__ import annotations
 
 import os
-from collections import deque
+import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ytm_doctor.model import Check, Entry, Finding, Subscription
 
 KINDS = ("file", "dir", "link", "other")
 
-Listing = list[tuple[str, str, str]]  # (name, path, kind)
+# (name, path, kind, (link text, target state) for a probed link else None)
+ProbedListing = list[tuple[str, str, str, "tuple[str | None, str] | None"]]
 ProgressCallback = Callable[[int], None]
 # How often (in entries) the walk reports its count; checked once per directory, so the hot
 # loop pays nothing per entry for it.
 PROGRESS_EVERY = 4096
+# Directories queued per listing thread: enough that no worker idles while the main thread
+# dispatches, few enough that the listings waiting in memory stay small.
+PREFETCH_PER_THREAD = 4
 
 
 @dataclass(frozen=True)
@@ -77,17 +81,6 @@ def _kind_of(de: os.DirEntry) -> str:
     if de.is_file(follow_symlinks=False):
         return "file"
     return "other"
-
-
-def _list_dir(path: str) -> Listing:
-    out: Listing = []
-    with os.scandir(path) as it:
-        for de in it:
-            try:
-                out.append((de.name, de.path, _kind_of(de)))
-            except OSError:  # vanished between readdir and lstat
-                continue
-    return out
 
 
 def walk_root(
@@ -178,39 +171,113 @@ def _dispatch(root, rel, path, name, kind, subs, ctx, emit, on_check_error) -> N
             on_check_error(check, exc, entry)
 
 
+class _ProbedEntry(Entry):
+    """A link entry whose target text and target state a listing worker already read: checks
+    that ask for them (several do, per link) pay no further round trip on the main thread."""
+
+    __slots__ = ("_state", "_target")
+
+    def readlink(self) -> str | None:
+        return self._target
+
+    def target_state(self) -> str:
+        return self._state
+
+
+def _probe_link(path: str) -> tuple[str | None, str]:
+    """What Entry.readlink() and Entry.target_state() say of the link at `path`, read now."""
+    probe = Entry("", "", path, "", "link")
+    return probe.readlink(), probe.target_state()
+
+
+def _list_dir_probed(path: str, probe_links: bool) -> ProbedListing:
+    """One directory, each link probed too when `probe_links` (a check subscribed to links)."""
+    out: ProbedListing = []
+    with os.scandir(path) as it:
+        for de in it:
+            try:
+                kind = _kind_of(de)
+            except OSError:  # vanished between readdir and lstat
+                continue
+            probe = _probe_link(de.path) if probe_links and kind == "link" else None
+            out.append((de.name, de.path, kind, probe))
+    return out
+
+
 def _walk_threaded(
     root, subscribers, ctx, emit, on_check_error, on_error, threads, progress=None
 ) -> WalkStats:
+    """Workers list directories (and probe links) while the main thread dispatches whichever
+    listing is ready first: on a network filesystem each listing is several round trips, so
+    `threads` of them overlap and the main thread never waits behind one slow directory.
+    Checks still run on the main thread only, one entry at a time, as in the serial walk."""
     stats = WalkStats()
     next_progress = PROGRESS_EVERY
     by_kind = subscribers.by_kind
+    probe_links = bool(by_kind["link"])
     todo: list[tuple[str, str]] = [(root.path, root.rel_prefix)]
-    inflight: deque[tuple[str, Future]] = deque()
-    limit = threads * 4  # bounded prefetch keeps memory flat
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ytm-walk") as pool:
-        while todo or inflight:
-            while todo and len(inflight) < limit:
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    limit = threads * PREFETCH_PER_THREAD  # bounded: memory stays flat on any tree
+    pending = 0
+
+    def work(dpath: str, drel: str) -> None:
+        try:
+            done.put((drel, _list_dir_probed(dpath, probe_links), None))
+        except BaseException as exc:  # handed to the main thread, never lost in a worker
+            done.put((drel, None, exc))
+
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ytm-walk")
+    try:
+        while todo or pending:
+            while todo and pending < limit:
                 dpath, drel = todo.pop()
-                inflight.append((drel, pool.submit(_list_dir, dpath)))
+                pool.submit(work, dpath, drel)
+                pending += 1
             if progress is not None and stats.entries >= next_progress:
                 progress(stats.entries)
                 next_progress = stats.entries + PROGRESS_EVERY
-            drel, future = inflight.popleft()
+            drel, listing, exc = done.get()
+            pending -= 1
             stats.dirs += 1
-            try:
-                listing = future.result()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
+            if exc is not None:
+                if isinstance(exc, FileNotFoundError):
+                    continue  # vanished since its parent was listed
+                if not isinstance(exc, OSError):
+                    raise exc
                 stats.errors += 1
                 on_error(root, drel or ".", exc)
                 continue
-            for name, path, kind in listing:
+            prefix = drel + "/" if drel else ""
+            for name, path, kind, probe in listing:
                 stats.entries += 1
                 if kind == "dir":
-                    todo.append((path, f"{drel}/{name}" if drel else name))
+                    todo.append((path, prefix + name))
                 subs = by_kind[kind]
                 if subs:
-                    rel = f"{drel}/{name}" if drel else name
-                    _dispatch(root, rel, path, name, kind, subs, ctx, emit, on_check_error)
+                    rel = prefix + name
+                    _dispatch_probed(
+                        root, rel, path, name, kind, probe, subs, ctx, emit, on_check_error
+                    )
+    finally:
+        # On Ctrl-C or an error, directories not yet started are dropped, not listed.
+        pool.shutdown(wait=True, cancel_futures=True)
     return stats
+
+
+def _dispatch_probed(root, rel, path, name, kind, probe, subs, ctx, emit, on_check_error) -> None:
+    entry = None
+    for check, sub in list(subs):
+        if sub.under and not sub.wants(rel):
+            continue
+        if entry is None:
+            if probe is None:
+                entry = Entry(root.name, rel, path, name, kind)
+            else:
+                entry = _ProbedEntry(root.name, rel, path, name, kind)
+                entry._target, entry._state = probe
+        try:
+            found = check.visit(entry, ctx)
+            if found:
+                emit(check, list(found))
+        except Exception as exc:
+            on_check_error(check, exc, entry)

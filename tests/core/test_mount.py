@@ -232,6 +232,22 @@ def test_network_filesystems(fstype: str) -> None:
     assert MountInfo("/x", fstype, "d").network is True
 
 
+@pytest.mark.parametrize(
+    ("fstype", "device", "network"),
+    [
+        ("macfuse", "dd@nas.local:/volume1/share", True),  # sshfs under macFUSE
+        ("osxfuse", "nas:/share", True),
+        ("macfuse", "encfs", False),  # a local FUSE filesystem
+        ("macfuse", "/dev/disk4s1", False),
+        ("fuse", "portal", False),
+    ],
+)
+def test_fuse_mounts_are_network_by_their_remote_source(
+    fstype: str, device: str, network: bool
+) -> None:
+    assert MountInfo("/Volumes/x", fstype, device).network is network
+
+
 @pytest.mark.parametrize("fstype", ["ext4", "apfs", "xfs", "tmpfs", "overlay"])
 def test_local_filesystems(fstype: str) -> None:
     assert MountInfo("/x", fstype, "d").network is False
