@@ -4,10 +4,10 @@ every host; a link that loops is never sent; one that leads outside both roots s
 
 rsync cannot do this itself: with `--safe-links` it drops every absolute link, so the Vault
 lacked the WAV/SRT a symlink-back left on Hot ("only on the Mac", seed 001 §0.3), while a loop
-of relative links counts as safe and was copied, one broken link becoming two. So before the
-passes, Hot is walked once for its links (os.scandir, links never followed, excluded subtrees
+of relative links counts as safe and was copied, one broken link becoming two. So before rsync
+runs, Hot is walked once for its links (os.scandir, links never followed, excluded subtrees
 never entered); each link into the share and each loop gets an exclude rule (neither sent nor
-deleted by rsync), and after the passes the mirror writes the portable links itself. A Vault
+deleted by rsync), and after rsync the mirror writes the portable links itself. A Vault
 file or link that such a link replaces goes to the run's backup folder at its relative path,
 where undo of the run finds it like the files rsync kept. A Vault folder is never replaced.
 """
@@ -37,6 +37,7 @@ class ShareLink:
     rel: str  # the link's path relative to both roots
     text: str  # the Vault link's text: relative, from its folder, through the share
     change: str  # "create", "update" (a Vault file or link replaced) or "same"
+    absolute: bool = False  # Hot's link holds an absolute path: rsync never writes it
 
 
 @dataclass
@@ -50,10 +51,12 @@ class LinkPlan:
 
     @property
     def rules(self) -> list[str]:
-        """Links into the share are excluded: rsync neither sends them nor deletes the Vault's
-        link there. Loops are hidden (sender side only): never sent, and a copy an earlier
-        mirror made goes like anything else Hot does not have (kept in the run's backups)."""
-        return [f"- {_pattern(link.rel)}" for link in self.share] + [
+        """Links into the share are neither sent nor is the Vault's link there deleted: an
+        absolute one only needs protecting on the receiver (with --safe-links rsync never
+        writes it on the Vault), a relative one is excluded on both sides. Loops are hidden
+        (sender side only): never sent, and a copy an earlier mirror made goes like anything
+        else Hot does not have (kept in the run's backups)."""
+        return [f"{'P' if x.absolute else '-'} {_pattern(x.rel)}" for x in self.share] + [
             f"H {_pattern(rel)}" for rel in self.loops
         ]
 
@@ -172,7 +175,8 @@ def _sort_link(plan: LinkPlan, rel: str, path: str, roots: _Roots) -> None:
     if why:
         plan.skipped.append({"path": rel, "why": why})
         return
-    plan.share.append(ShareLink(rel, link_text, _vault_change(where, link_text)))
+    change = _vault_change(where, link_text)
+    plan.share.append(ShareLink(rel, link_text, change, os.path.isabs(text)))
 
 
 def _under(path: str, root: str) -> bool:
