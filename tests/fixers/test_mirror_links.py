@@ -228,3 +228,16 @@ def test_a_relative_link_into_the_share_is_mirrored_and_kept_like_an_absolute_on
     log = hv.last_log()
     assert {x["change"] for x in log["links"]["portable"]} == {"same"}
     assert not {WAV, SRT} & {rel for kind in log["samples"].values() for rel in kind}
+
+
+def test_the_walks_cache_stays_on_this_host(hv, monkeypatch) -> None:
+    from ytm_doctor.mirror import linkwalk
+
+    monkeypatch.setattr(linkwalk, "RACY_SEC", -3600)  # a test's folders are all seconds old
+    hv.mirror("--run")
+    hv.mirror("--run")
+    cache = "logs/ops/ytm_doctor/mirror_links.cache"
+    assert (hv.ws / cache).is_file()
+    assert not os.path.lexists(hv.vault / cache)
+    links = hv.last_log()["links"]
+    assert links["folders"] >= links["folders_listed"] > 0

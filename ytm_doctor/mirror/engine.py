@@ -48,6 +48,7 @@ from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.lock import Lock, lock_path, takeover_record
 from ytm_doctor.mirror.filters import InputPlan, plan_input, plan_rules
 from ytm_doctor.mirror.links import LinkPlan, Portable, plan_links, walk_skips, write_links
+from ytm_doctor.mirror.linkwalk import CACHE_NAME
 from ytm_doctor.mirror.rsync import (
     MAX_MESSAGES,
     RSYNC_EXIT,
@@ -328,7 +329,9 @@ def _plan(
     vault = os.fspath(paths.vault_workspaces_root)
     input_plan = plan_input(ws, vault)
     skip = walk_skips(settings.exclude, input_plan)
-    links = plan_links(ws, vault, os.fspath(paths.share_root), portable, skip)
+    cache = os.path.join(paths.report_dir, CACHE_NAME)
+    share = os.fspath(paths.share_root)
+    links = plan_links(ws, vault, share, portable, skip, cache=cache, save=not dry_run)
     standins = sorted(current_standins(ws, os.fspath(paths.report_dir)))
     rules = plan_rules(
         settings, input_plan, delete=delete, link_rules=links.rules, standins=standins

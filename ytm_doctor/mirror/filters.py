@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ytm_doctor.mirror.linkwalk import CACHE_NAME
 from ytm_doctor.paths import REPORT_SUBDIR, SENTINEL_NAME
 from ytm_doctor.workspace import INPUT_DIR
 
@@ -136,8 +137,10 @@ def plan_rules(
         for rel in settings.protected:
             rules += [f"P {_pattern(rel)}", f"P {_pattern(rel, '/***')}"]
     rules.append(f"H {sentinel}")
-    # Live lock files (and their guards and temp files) belong to this host, not the Vault.
+    # Live lock files (and their guards and temp files) and the cache of the walk for Hot's
+    # links belong to this host, not the Vault.
     rules += [f"- /{REPORT_SUBDIR}/*.lock", f"- /{REPORT_SUBDIR}/.*.lock.*"]
+    rules.append(f"- /{REPORT_SUBDIR}/{CACHE_NAME}")
     # No trailing slash: a link or file under that name is excluded (and kept) as well.
     rules += [f"- {_pattern(rel)}" for rel in settings.exclude]
     # Stand-ins (placeholders, offline fallbacks) are never sent, and whatever the Vault has at
