@@ -53,10 +53,11 @@ def _walk(workspace: str, skip: set[str], old: dict[str, Listing], keep: str | N
     new: dict[str, Listing] = {}
     racy = time.time_ns() - RACY_SEC * 1_000_000_000
     walk = Walk()
+    base = workspace.rstrip(os.sep) + os.sep
     stack = [""]
     while stack:
         rel = stack.pop()
-        folder = os.path.join(workspace, rel) if rel else workspace
+        folder = base + rel if rel else workspace  # one folder per entry: no os.path.join
         try:  # Hot's root may be a link to the disk that holds it; nothing below is followed
             st = os.stat(folder) if not rel else os.lstat(folder)
         except OSError:
@@ -105,7 +106,7 @@ def load(cache: str, workspace: str) -> dict[str, Listing]:
     """The last walk's listings of `workspace`, or {} when there is none that can be read."""
     try:
         with open(cache, "rb") as fh:
-            data = marshal.load(fh)
+            data = marshal.loads(fh.read())  # marshal.load(fh) reads object by object: slow
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(data, tuple) or len(data) != 3 or data[:2] != (FORMAT, workspace):
@@ -122,7 +123,7 @@ def store(cache: str, workspace: str, listings: dict[str, Listing]) -> None:
     tmp = os.path.join(folder, temp_name(name))
     try:
         with open(tmp, "xb") as fh:
-            marshal.dump((FORMAT, workspace, listings), fh)
+            fh.write(marshal.dumps((FORMAT, workspace, listings)))
         os.replace(tmp, cache)
     except OSError:
         with contextlib.suppress(OSError):
