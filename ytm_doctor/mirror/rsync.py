@@ -4,6 +4,7 @@ line, and running it while counting its itemized changes as they stream."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -83,9 +84,8 @@ def find_rsync(settings: MirrorSettings) -> Rsync:
                 "install it (brew install rsync, apt-get install rsync) or set YTM_RSYNC_BIN"
             )
     try:
-        out = subprocess.run(
-            [path, "--version"], capture_output=True, timeout=30, check=False
-        ).stdout.decode("utf-8", "replace")
+        st = os.stat(path)
+        out = _version_text(path, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
     except (OSError, subprocess.SubprocessError) as exc:
         raise UsageError(f"mirror: cannot run {path} --version: {exc}") from None
     protocol = re.search(r"protocol version\s+(\d+)", out)
@@ -98,6 +98,18 @@ def find_rsync(settings: MirrorSettings) -> Rsync:
             "mirror needs rsync 3 or newer (brew install rsync) or set YTM_RSYNC_BIN"
         )
     return Rsync(path, version.group(1))
+
+
+@functools.lru_cache(maxsize=8)
+def _version_text(path: str, identity: tuple[int, int, int, int]) -> str:
+    """`rsync --version` of the binary at `path` as it is now (`identity`: its device, inode,
+    size and mtime). The mirror command checks the binary before it takes the lock and the
+    rsync action again right before it runs: one process asks once, unless the binary changed
+    in between (another file, another identity)."""
+    del identity  # only the cache key
+    return subprocess.run(
+        [path, "--version"], capture_output=True, timeout=30, check=False
+    ).stdout.decode("utf-8", "replace")
 
 
 def rsync_argv(
