@@ -1,4 +1,4 @@
-"""The mirror's rsync filter rules: what each pass sends, keeps and never deletes, and how
+"""The mirror's rsync filter rules: what its one rsync run sends, keeps and never deletes, and how
 video/input is mirrored without replacing or writing through the Vault's links."""
 
 from __future__ import annotations
