@@ -293,6 +293,38 @@ def test_video_input_sends_real_dirs_and_keeps_the_vaults_links(hv) -> None:
     assert hv.last_log()["video_input"]["links_kept"] == []
 
 
+def test_hot_links_in_video_input_are_never_sent_whether_absolute_or_relative(hv) -> None:
+    hv.link(hv.ws / "video/input/CH01/latest", "CH01-001")  # relative, inside Hot
+    hv.link(hv.ws / "video/input/CH14", "CH13")  # one level down
+    hv.put(hv.vault / "video/input/CH01/latest/0001.png", "the Vault's own folder")
+    hv.mirror("--run")
+    hv.mirror("--run")
+
+    assert (hv.vault / "video/input/CH01/latest/0001.png").read_text() == "the Vault's own folder"
+    assert not os.path.lexists(hv.vault / "video/input/CH14")
+    assert os.readlink(hv.vault / "video/input/CH01/CH01-002") == (
+        "../../../../asset_vault/inputs/CH01-002"
+    )
+    kept = hv.last_log()["video_input"]["links_kept"]
+    assert sorted(kept) == [
+        "video/input/CH01/CH01-002",
+        "video/input/CH01/latest",
+        "video/input/CH14",
+    ]
+
+
+def test_a_file_where_hot_has_a_protected_subtree_is_kept_on_the_vault(hv) -> None:
+    hv.mirror("--run")
+    shutil.rmtree(hv.ws / "thumbnails")
+    shutil.rmtree(hv.vault / "scripts")
+    hv.put(hv.vault / "scripts", "a file where the scripts folder was")
+    shutil.rmtree(hv.ws / "scripts")
+    hv.mirror("--run")
+
+    assert (hv.vault / "scripts").read_text() == "a file where the scripts folder was"
+    assert (hv.vault / "thumbnails/assets/CH01/001/v1/00_thumb.png").read_text() == "png-bytes"
+
+
 def test_links_leading_outside_the_workspace_are_not_copied(hv) -> None:
     run = hv.ws / "video/runs/CH01-001__20260122T083000Z"
     (run / "capcut_draft").symlink_to(hv.root / "drafts/CH01-001")  # Mac-local, absolute
@@ -343,18 +375,12 @@ def test_the_run_log_is_portable_and_records_the_rsync_settings(hv, monkeypatch)
     log = hv.last_log()
     argv = log["argv"]
     assert argv[1:3] == ["-n", "7"] and argv[3] == hv.fake_rsync()
-    assert {"--timeout=45", "--bwlimit=20000", "--delete-after"} <= set(argv)
+    assert {"--timeout=45", "--bwlimit=20000", "--delete-delay"} <= set(argv)
     assert "--whole-file" not in argv
     assert "--filter=- /planning" in argv and "--filter=P /video/input/*/*" in argv
-    # The protected subtrees: left out of the deleting pass, sent by one that never deletes.
-    main, protected = log["passes"]
-    assert main["argv"] == argv and main["delete"] is True and main["returncode"] == 0
-    assert "--filter=- /scripts" in argv and "--filter=- /video/runs" in argv
-    assert protected["delete"] is False and protected["returncode"] == 0
-    assert not {"--delete", "--delete-after"} & set(protected["argv"])
-    assert {"--filter=+ /scripts/***", "--filter=+ /video/", "--filter=- *"} <= set(
-        protected["argv"]
-    )
+    # One rsync run: the protected subtrees are sent and kept on the receiver's side.
+    assert {"--filter=P /scripts", "--filter=P /video/runs/***"} <= set(argv)
+    assert "passes" not in log and log["rsync_seconds"] >= 0
     assert argv[-2:] == ["$WORKSPACE_ROOT/", "$VAULT_WORKSPACES_ROOT/"]
     assert str(hv.world.share) not in json.dumps(log)  # never a path through the share mount
     # rsync really ran 7 steps nicer than this test.

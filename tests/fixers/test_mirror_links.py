@@ -212,3 +212,32 @@ def test_undo_of_the_mirror_puts_back_the_vault_file_a_link_replaced(hv, cli) ->
     # The portable link that stood there is kept in the undo's own folder, not deleted.
     undo_id = undo.out.rsplit("undo run ", 1)[1].split(":", 1)[0]
     assert (hv.world.share / "ytm_mirror_backups" / undo_id / WAV).is_symlink()
+
+
+def test_a_relative_link_into_the_share_is_mirrored_and_kept_like_an_absolute_one(hv) -> None:
+    target = hv.put(hv.world.shared_base / "audio_final/CH01/001/CH01-001.wav", "wav")
+    (hv.ws / WAV).symlink_to(os.path.relpath(target, (hv.ws / WAV).parent))  # ../../…/share/…
+    (hv.ws / SRT).unlink()
+    (hv.ws / SRT).symlink_to(hv.world.shared_base / "audio_final/CH01/001/CH01-001.wav")
+
+    hv.mirror("--run")
+    first = {rel: assert_portable(hv, rel, b"wav") for rel in (WAV, SRT)}
+    hv.mirror("--run")  # nothing to do: neither link is deleted, replaced or written again
+
+    assert {rel: assert_portable(hv, rel, b"wav") for rel in (WAV, SRT)} == first
+    log = hv.last_log()
+    assert {x["change"] for x in log["links"]["portable"]} == {"same"}
+    assert not {WAV, SRT} & {rel for kind in log["samples"].values() for rel in kind}
+
+
+def test_the_walks_cache_stays_on_this_host(hv, monkeypatch) -> None:
+    from ytm_doctor.mirror import linkwalk
+
+    monkeypatch.setattr(linkwalk, "RACY_SEC", -3600)  # a test's folders are all seconds old
+    hv.mirror("--run")
+    hv.mirror("--run")
+    cache = "logs/ops/ytm_doctor/mirror_links.cache"
+    assert (hv.ws / cache).is_file()
+    assert not os.path.lexists(hv.vault / cache)
+    links = hv.last_log()["links"]
+    assert links["folders"] >= links["folders_listed"] > 0

@@ -26,11 +26,13 @@ def backup_rel(run_id: str) -> str:
 
 def _run_time(name: str, folder: str) -> float:
     """When the run that filled `folder` started: from its run id's stamp, else its mtime."""
-    try:
-        stamp = datetime.strptime(name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-        return stamp.timestamp()
-    except ValueError:
-        return os.lstat(folder).st_mtime
+    # By hand: datetime.strptime costs its module's import on every mirror.
+    digits = name[:8] + name[9:15]
+    if len(name) >= 16 and name[8] == "T" and name[15] == "Z" and digits.isdigit():
+        parts = (digits[:4], digits[4:6], digits[6:8], digits[8:10], digits[10:12], digits[12:])
+        with contextlib.suppress(ValueError):
+            return datetime(*map(int, parts), tzinfo=timezone.utc).timestamp()
+    return os.lstat(folder).st_mtime
 
 
 def prune_backups(share_root: str, keep_days: int, now: float | None = None) -> list[str]:

@@ -2,15 +2,13 @@
 
 `ytm-doctor mirror` copies `<workspace_root>/` to `<vault_workspaces_root>/`:
 
-- delete-sync by default (`--delete-after`: nothing is deleted before everything was sent;
+- delete-sync by default (`--delete-delay`: nothing is deleted before everything was sent;
   `--no-delete`: copy only), refused without a valid Vault sentinel (YTM201's condition);
 - the sentinel is neither sent nor deleted; `mirror.exclude` (planning/: the SoT lives on the
   Vault) is neither sent nor deleted;
 - `mirror.protected` (scripts/, thumbnails/assets/, video/runs/) is sent but never deleted on
-  the Vault. With delete-sync that is two rsync passes: the deleting one excludes them, a
-  second one sends only them and deletes nothing. (In one pass it would take `P /x` and
-  `P /x/***` — a bare `P /x/` protects the directory, not the files in it — and rsync would
-  list every file under video/runs on the Vault only to find it protected.);
+  the Vault: `P /x` and `P /x/***` in the one rsync run (a bare `P /x/` would protect the
+  folder, not the files in it);
 - video/input: Hot's real dirs and files one and two levels down are sent, and inside them the
   mirror is a mirror; Hot's links there are not sent, nothing the Vault has at those two levels
   is deleted (its portable links, what the Lenovo side added), and a Hot dir where the Vault
@@ -48,8 +46,9 @@ from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
 from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.lock import Lock, lock_path, takeover_record
-from ytm_doctor.mirror.filters import InputPlan, Pass, plan_input, plan_passes
+from ytm_doctor.mirror.filters import InputPlan, plan_input, plan_rules
 from ytm_doctor.mirror.links import LinkPlan, Portable, plan_links, walk_skips, write_links
+from ytm_doctor.mirror.linkwalk import CACHE_NAME
 from ytm_doctor.mirror.rsync import (
     MAX_MESSAGES,
     RSYNC_EXIT,
@@ -216,7 +215,7 @@ def _portable_argv(argv: list[str], paths: Paths, link_rules: list[str]) -> list
         if a in drop:
             if a == f"--filter={link_rules[0]}":
                 n = len(link_rules)
-                out.append(f"--filter=- ({n} links: each of links.portable and links.loops)")
+                out.append(f"--filter=({n} links: each of links.portable and links.loops)")
             continue
         out.append(
             "--backup-dir=$SHARE_ROOT/" + a[len(backup) :]
@@ -273,7 +272,7 @@ def mirror_once(
     run_id: str | None = None,
     backup_dir: str | None = None,
 ) -> MirrorOutcome:
-    """One mirror (its rsync passes, then Hot's links into the share; dry or real),
+    """One mirror (its rsync run, then Hot's links into the share; dry or real),
     summarised and logged. With `backup_dir`, every Vault file it deletes or overwrites is
     moved there instead. `portable` maps a link's place and target to its share-relative
     form (Context.portable_link)."""
@@ -281,25 +280,20 @@ def mirror_once(
     how = {"delete": delete, "dry_run": dry_run, "backup_dir": backup_dir}
     plan = _plan(paths, settings, rsync, portable, **how)
     record = _base_record(paths, run=not dry_run, delete=delete, started=started)
-    record.update(run_id=run_id, **_settings_record(settings, rsync, plan.argvs[0]))
+    record.update(run_id=run_id, **_settings_record(settings, rsync, plan.argv))
     if backup_dir is not None:
         share = os.fspath(paths.share_root)
         record["backup_dir"] = "$SHARE_ROOT/" + os.path.relpath(backup_dir, share)
     record.update(_plan_record(paths, plan))
-    status, returncode, done, links = "interrupted", None, [], Changes()
+    status, returncode, done, links = "interrupted", None, None, Changes()
     try:
         with sigterm_interrupts():
-            for argv, info in zip(plan.argvs, record["passes"], strict=True):
-                result = run_rsync(argv, on_start=lock.record_child if lock else None)
-                info.update(returncode=result.returncode, seconds=round(result.duration, 3))
-                done.append(result)
-                if result.returncode not in (0, 23, 24):
-                    break  # rsync cannot work (timeout, Vault gone): no second pass to wait for
+            done = run_rsync(plan.argv, on_start=lock.record_child if lock else None)
     except OSError as exc:
         status = "failed"
-        record["error"] = f"cannot run {plan.argvs[0][0]}: {exc.strerror or exc}"
+        record["error"] = f"cannot run {plan.argv[0]}: {exc.strerror or exc}"
     else:
-        returncode = next((r.returncode for r in done if r.returncode != 0), 0)
+        returncode = done.returncode
         status = _status(returncode)
         if status != "failed":
             status, links = _links_after(plan.links, paths, record, status, dry_run, backup_dir)
@@ -313,12 +307,11 @@ def mirror_once(
 
 @dataclass
 class _Plan:
-    """What one mirror will do: video/input's rules, Hot's links, the passes and their argv."""
+    """What one mirror will do: video/input's rules, Hot's links, rsync's command line."""
 
     input_plan: InputPlan
     links: LinkPlan
-    passes: list[Pass]
-    argvs: list[list[str]]
+    argv: list[str]
     standins: list[str]  # stand-ins never sent (ytm_doctor.standins)
 
 
@@ -336,21 +329,20 @@ def _plan(
     vault = os.fspath(paths.vault_workspaces_root)
     input_plan = plan_input(ws, vault)
     skip = walk_skips(settings.exclude, input_plan)
-    links = plan_links(ws, vault, os.fspath(paths.share_root), portable, skip)
+    cache = os.path.join(paths.report_dir, CACHE_NAME)
+    share = os.fspath(paths.share_root)
+    links = plan_links(ws, vault, share, portable, skip, cache=cache, save=not dry_run)
     standins = sorted(current_standins(ws, os.fspath(paths.report_dir)))
-    passes = plan_passes(
+    rules = plan_rules(
         settings, input_plan, delete=delete, link_rules=links.rules, standins=standins
     )
     how = {"dry_run": dry_run, "backup_dir": backup_dir}
-    argvs = [
-        rsync_argv(rsync, settings, one.rules, ws, vault, delete=one.delete, **how)
-        for one in passes
-    ]
-    return _Plan(input_plan, links, passes, argvs, standins)
+    argv = rsync_argv(rsync, settings, rules, ws, vault, delete=delete, **how)
+    return _Plan(input_plan, links, argv, standins)
 
 
 def _plan_record(paths: Paths, plan: _Plan) -> dict:
-    """What the run log says about the plan: video/input, Hot's links, the argv of each pass."""
+    """What the run log says about the plan: video/input, Hot's links, rsync's argv."""
     input_plan, rules = plan.input_plan, plan.links.rules
     return {
         "video_input": {
@@ -361,11 +353,7 @@ def _plan_record(paths: Paths, plan: _Plan) -> dict:
         },
         "links": plan.links.record(),
         "stand_ins_not_sent": plan.standins[:200],
-        "argv": _portable_argv(plan.argvs[0], paths, rules),
-        "passes": [
-            {"name": one.name, "delete": one.delete, "argv": _portable_argv(argv, paths, rules)}
-            for one, argv in zip(plan.passes, plan.argvs, strict=True)
-        ],
+        "argv": _portable_argv(plan.argv, paths, rules),
     }
 
 
@@ -377,7 +365,7 @@ def _links_after(
     dry_run: bool,
     backup_dir: str | None,
 ) -> tuple[str, Changes]:
-    """After the passes: write the Vault's links into the share (a dry-run counts them).
+    """After rsync: write the Vault's links into the share (a dry-run counts them).
     A link that could not be written makes the run partial, with the reason in the log."""
     if dry_run:
         return status, links.changes()
@@ -409,19 +397,18 @@ def _finish_record(
     started: datetime,
     status: str,
     returncode: int | None,
-    done: list[RsyncRun],
+    done: RsyncRun | None,
     links: Changes,
 ) -> None:
-    """The run's end, result and what rsync changed and said, summed over its passes, with
-    the Vault links the mirror wrote itself counted among the creates and updates."""
+    """The run's end, result and what rsync changed and said, with the Vault links the
+    mirror wrote itself counted among the creates and updates."""
     finished = utc_now()
     record.update(finished_at=iso_seconds(finished), status=status)
     record["duration_sec"] = round((finished - started).total_seconds(), 3)
-    changes, messages = Changes(), []
+    changes, messages = Changes(), done.messages if done else []
     changes.absorb(links)
-    for result in done:
-        changes.absorb(result.changes)
-        messages += result.messages
+    if done is not None:
+        changes.absorb(done.changes)
     meaning = None if returncode is None else RSYNC_EXIT.get(returncode or 0, "success")
     record.update(
         ok=status in ("ok", "partial-vanished"),
@@ -430,8 +417,8 @@ def _finish_record(
         counts=changes.counts(),
         samples=changes.samples,
         stderr=messages[:MAX_MESSAGES],
-        stderr_lines=sum(r.messages_total for r in done),
-        rsync_seconds=round(sum(r.duration for r in done), 3),
+        stderr_lines=done.messages_total if done else 0,
+        rsync_seconds=round(done.duration, 3) if done else 0.0,
     )
 
 

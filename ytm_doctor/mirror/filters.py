@@ -1,4 +1,4 @@
-"""The mirror's rsync filter rules: what each pass sends, keeps and never deletes, and how
+"""The mirror's rsync filter rules: what its one rsync run sends, keeps and never deletes, and how
 video/input is mirrored without replacing or writing through the Vault's links."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ytm_doctor.mirror.linkwalk import CACHE_NAME
 from ytm_doctor.paths import REPORT_SUBDIR, SENTINEL_NAME
 from ytm_doctor.workspace import INPUT_DIR
 
@@ -49,6 +50,15 @@ def _link_names(path: str) -> set[str]:
     return {e.name for e in _entries(path) if e.is_symlink()}
 
 
+def _absolute_link(path: str) -> bool:
+    """Whether the link at `path` holds an absolute path, which rsync with --safe-links
+    never writes (a link that changed or vanished since it was listed counts as relative)."""
+    try:
+        return os.readlink(path).startswith("/")
+    except OSError:
+        return False
+
+
 def plan_input(workspace: str, vault: str) -> InputPlan:
     """The rules for video/input (seed 002). Hot's real dirs (and files) one and two levels down
     are sent, and inside them the mirror is a mirror. Hot's links there are not sent; whatever
@@ -69,14 +79,18 @@ def plan_input(workspace: str, vault: str) -> InputPlan:
             return plan
 
     def leave(rel: str, entry: os.DirEntry, vault_links: set[str]) -> bool:
-        """Exclude `rel` (an exclude also protects it on the Vault) when it must not be sent."""
+        """Hide `rel` from the sender when it must not be sent (the Vault's entry at that place
+        is protected by the two `P` rules below). An absolute link needs no rule: with --safe-links
+        rsync never writes one, and a rule per link is a check per file of the tree."""
         if entry.is_symlink():
             plan.links_kept.append(rel)
+            if _absolute_link(entry.path):
+                return True
         elif entry.name in vault_links:
             plan.skipped.append({"path": rel, "why": "a link on the Vault; not replaced"})
         else:
             return False
-        plan.rules.append(f"- {_pattern(rel)}")
+        plan.rules.append(f"H {_pattern(rel)}")
         return True
 
     top_links = _link_names(os.path.join(vault, INPUT_DIR))
@@ -96,51 +110,40 @@ def plan_input(workspace: str, vault: str) -> InputPlan:
     return plan
 
 
-@dataclass(frozen=True)
-class Pass:
-    """One rsync run of a mirror: its name, filter rules and whether it deletes."""
-
-    name: str
-    rules: list[str]
-    delete: bool
-
-
-def plan_passes(
+def plan_rules(
     settings: MirrorSettings,
     input_plan: InputPlan,
     *,
     delete: bool,
     standins: Sequence[str] = (),
     link_rules: Sequence[str] = (),
-) -> list[Pass]:
-    """The rsync runs of one mirror, each with its rules in rsync's first-match order.
-    `link_rules` (mirror/links.py: Hot links the mirror writes itself, loops) go in every
-    pass ahead of any include, so no include of a protected subtree sends them.
+) -> list[str]:
+    """The filter rules of the mirror's one rsync run.
 
-    With delete-sync, the protected subtrees get a pass of their own that never deletes: the
-    main pass excludes them (an exclude is neither sent nor deleted), so rsync does not list
-    every file of video/runs on the Vault only to find each one protected. Same result as
-    `P /video/runs/***` in one pass, and a run with nothing to do no slower than `rsync -a`."""
+    rsync keeps only the rules of its own side: `P` (protect) is the receiver's, `H` (hide)
+    the sender's, `-` both. There is no include (`+`) among them, so on the receiver a Vault
+    entry is kept when any rule matches it, and on the sender a Hot entry is left unsent when
+    any rule matches it: the order does not change what happens, only how soon a check ends.
+    The receiver's protections come first (most Vault entries under video/runs match one of
+    them), and every rule costs a check per file on its side, so rules are kept to one side
+    where one is enough.
+
+    With delete-sync, `mirror.protected` is sent but never deleted: `P /x` keeps a file, link
+    or folder named x, `P /x/***` everything in it. One run instead of a deleting run plus a
+    sending one: rsync lists Hot once, which `rsync -a --delete` of the same tree also does."""
     sentinel = _pattern(SENTINEL_NAME)
-    common = [f"P {sentinel}", f"- {sentinel}"]
-    # Live lock files (and their guards and temp files) belong to this host, not the Vault.
-    common += [f"- /{REPORT_SUBDIR}/*.lock", f"- /{REPORT_SUBDIR}/.*.lock.*"]
+    rules = [f"P {sentinel}"]
+    if delete:
+        for rel in settings.protected:
+            rules += [f"P {_pattern(rel)}", f"P {_pattern(rel, '/***')}"]
+    rules.append(f"H {sentinel}")
+    # Live lock files (and their guards and temp files) and the cache of the walk for Hot's
+    # links belong to this host, not the Vault.
+    rules += [f"- /{REPORT_SUBDIR}/*.lock", f"- /{REPORT_SUBDIR}/.*.lock.*"]
+    rules.append(f"- /{REPORT_SUBDIR}/{CACHE_NAME}")
     # No trailing slash: a link or file under that name is excluded (and kept) as well.
-    common += [f"- {_pattern(rel)}" for rel in settings.exclude]
+    rules += [f"- {_pattern(rel)}" for rel in settings.exclude]
     # Stand-ins (placeholders, offline fallbacks) are never sent, and whatever the Vault has at
     # their place is never deleted for them: an exclude does both.
-    common += [f"- {_pattern(rel)}" for rel in standins]
-    common += link_rules
-    if not delete or not settings.protected:
-        return [Pass("mirror", common + input_plan.rules, delete)]
-    main = common + [f"- {_pattern(rel)}" for rel in settings.protected] + input_plan.rules
-    includes: list[str] = []
-    for rel in settings.protected:
-        parts = rel.split("/")
-        for depth in range(1, len(parts)):
-            rule = f"+ {_pattern('/'.join(parts[:depth]), '/')}"
-            if rule not in includes:
-                includes.append(rule)
-        includes.append(f"+ {_pattern(rel, '/***')}")
-    protected = common + input_plan.rules + includes + ["- *"]
-    return [Pass("mirror", main, True), Pass("protected", protected, False)]
+    rules += [f"- {_pattern(rel)}" for rel in standins]
+    return rules + list(link_rules) + input_plan.rules

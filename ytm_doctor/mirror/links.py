@@ -4,12 +4,13 @@ every host; a link that loops is never sent; one that leads outside both roots s
 
 rsync cannot do this itself: with `--safe-links` it drops every absolute link, so the Vault
 lacked the WAV/SRT a symlink-back left on Hot ("only on the Mac", seed 001 §0.3), while a loop
-of relative links counts as safe and was copied, one broken link becoming two. So before the
-passes, Hot is walked once for its links (os.scandir, links never followed, excluded subtrees
-never entered); each link into the share and each loop gets an exclude rule (neither sent nor
-deleted by rsync), and after the passes the mirror writes the portable links itself. A Vault
-file or link that such a link replaces goes to the run's backup folder at its relative path,
-where undo of the run finds it like the files rsync kept. A Vault folder is never replaced.
+of relative links counts as safe and was copied, one broken link becoming two. So before rsync
+runs, Hot is walked once for its links (links never followed, excluded subtrees never entered,
+folders unchanged since the last mirror not listed again: ytm_doctor/mirror/linkwalk.py); each
+link into the share and each loop gets a rule (neither sent nor deleted by rsync), and after
+rsync the mirror writes the portable links itself. A Vault file or link that such a link
+replaces goes to the run's backup folder at its relative path, where undo of the run finds it
+like the files rsync kept. A Vault folder is never replaced.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ytm_doctor.mirror.filters import InputPlan, _pattern
+from ytm_doctor.mirror.linkwalk import walk_links
 from ytm_doctor.mirror.rsync import Changes
 from ytm_doctor.workspace import INPUT_DIR
 
@@ -37,6 +39,7 @@ class ShareLink:
     rel: str  # the link's path relative to both roots
     text: str  # the Vault link's text: relative, from its folder, through the share
     change: str  # "create", "update" (a Vault file or link replaced) or "same"
+    absolute: bool = False  # Hot's link holds an absolute path: rsync never writes it
 
 
 @dataclass
@@ -45,15 +48,18 @@ class LinkPlan:
     loops: list[str] = field(default_factory=list)  # not sent
     skipped: list[dict[str, str]] = field(default_factory=list)  # into the share, not sent
     outside: int = 0  # leading outside both roots: not sent (--safe-links), as ever
-    walked: int = 0  # entries seen by the walk
+    folders: int = 0  # Hot folders the walk visited
+    listed: int = 0  # of them, listed (the others unchanged since the last mirror)
     seconds: float = 0.0
 
     @property
     def rules(self) -> list[str]:
-        """Links into the share are excluded: rsync neither sends them nor deletes the Vault's
-        link there. Loops are hidden (sender side only): never sent, and a copy an earlier
-        mirror made goes like anything else Hot does not have (kept in the run's backups)."""
-        return [f"- {_pattern(link.rel)}" for link in self.share] + [
+        """Links into the share are neither sent nor is the Vault's link there deleted: an
+        absolute one only needs protecting on the receiver (with --safe-links rsync never
+        writes it on the Vault), a relative one is excluded on both sides. Loops are hidden
+        (sender side only): never sent, and a copy an earlier mirror made goes like anything
+        else Hot does not have (kept in the run's backups)."""
+        return [f"{'P' if x.absolute else '-'} {_pattern(x.rel)}" for x in self.share] + [
             f"H {_pattern(rel)}" for rel in self.loops
         ]
 
@@ -75,36 +81,10 @@ class LinkPlan:
             "loops_total": len(self.loops),
             "skipped": self.skipped[:SHOWN],
             "outside_total": self.outside,
-            "walked": self.walked,
+            "folders": self.folders,
+            "folders_listed": self.listed,
             "walk_seconds": round(self.seconds, 3),
         }
-
-
-def walk_links(workspace: str, skip: set[str]) -> tuple[list[tuple[str, str]], int]:
-    """(rel, path) of every link under `workspace`, and how many entries were seen. Links are
-    never followed; subtrees named in `skip` never entered. On a mirror's hot path: only links
-    and folders cost more than the kernel's listing (rsync lists the same tree again next)."""
-    links: list[tuple[str, str]] = []
-    seen = 0
-    stack = [("", workspace)]
-    while stack:
-        rel_dir, folder = stack.pop()
-        prefix = f"{rel_dir}/" if rel_dir else ""
-        try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    seen += 1
-                    if entry.is_symlink():
-                        rel = prefix + entry.name
-                        if rel not in skip:
-                            links.append((rel, entry.path))
-                    elif entry.is_dir(follow_symlinks=False):
-                        rel = prefix + entry.name
-                        if rel not in skip:
-                            stack.append((rel, entry.path))
-        except OSError:
-            continue  # unreadable: rsync reports it (exit 23)
-    return links, seen
 
 
 def walk_skips(exclude: tuple[str, ...], input_plan: InputPlan) -> set[str]:
@@ -127,16 +107,26 @@ class _Roots:
 
 
 def plan_links(
-    workspace: str, vault: str, share: str, portable: Portable, skip: set[str]
+    workspace: str,
+    vault: str,
+    share: str,
+    portable: Portable,
+    skip: set[str],
+    *,
+    cache: str | None = None,
+    save: bool = False,
 ) -> LinkPlan:
     """Walk Hot once and sort its links: into the share (with the Vault's change), loops,
-    outside both; links inside Hot are left to rsync, which copies them as they are."""
+    outside both; links inside Hot are left to rsync, which copies them as they are. With
+    `cache` (ytm_doctor/mirror/linkwalk.py), folders unchanged since the last mirror are not
+    listed again; `save` keeps this walk's listings there."""
     started = time.monotonic()
     plan = LinkPlan()
     real = os.path.realpath
     roots = _Roots(workspace, real(workspace), vault, real(vault), share, portable)
-    links, plan.walked = walk_links(workspace, skip)
-    for rel, path in links:
+    walk = walk_links(workspace, skip, cache, save=save)
+    plan.folders, plan.listed = walk.folders, walk.listed
+    for rel, path in walk.links:
         _sort_link(plan, rel, path, roots)
     plan.seconds = time.monotonic() - started
     return plan
@@ -172,7 +162,8 @@ def _sort_link(plan: LinkPlan, rel: str, path: str, roots: _Roots) -> None:
     if why:
         plan.skipped.append({"path": rel, "why": why})
         return
-    plan.share.append(ShareLink(rel, link_text, _vault_change(where, link_text)))
+    change = _vault_change(where, link_text)
+    plan.share.append(ShareLink(rel, link_text, change, os.path.isabs(text)))
 
 
 def _under(path: str, root: str) -> bool:
