@@ -144,7 +144,8 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 def has_undecodable(text: str) -> bool:
     """True when a name came from disk with bytes that are not UTF-8 (held as surrogates)."""
-    return _UNDECODABLE.search(text) is not None
+    # isascii() first: most names are ASCII, and it costs far less than the search.
+    return not text.isascii() and _UNDECODABLE.search(text) is not None
 
 
 def display(text: str) -> str:
@@ -180,6 +181,8 @@ def json_safe(value: Any) -> Any:
     """Details made JSON-ready: strings escaped with display(), paths turned into strings."""
     if isinstance(value, str):
         return display(value)
+    if value is None or value.__class__ in (bool, int, float):
+        return value  # the common leaves first, before the tests that cannot match them
     if isinstance(value, os.PathLike):
         return display(os.fspath(value))
     if isinstance(value, dict):
