@@ -150,7 +150,7 @@ def has_undecodable(text: str) -> bool:
 
 def display(text: str) -> str:
     """A name from disk made printable: every undecodable byte becomes the four characters \\xNN."""
-    if not has_undecodable(text):
+    if text.isascii() or not has_undecodable(text):  # isascii(): the common case, without a call
         return text
     return "".join(
         f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in text
