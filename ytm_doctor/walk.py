@@ -188,7 +188,6 @@ def walk_root(
         if plan is None or plan.generation != subscribers.generation:
             plan = _plan_for(subscribers, drel)
         links, dirs, files, others = plan.links, plan.dirs, plan.files, plan.others
-        want_plain = bool(files or others)
         child_plan = None if plan.open else plan
         stats.dirs += 1
         prefix = drel + "/" if drel else ""
@@ -197,18 +196,19 @@ def walk_root(
                 for de in it:
                     entries += 1
                     try:
-                        if de.is_symlink():
-                            kind, visitors = "link", links
+                        # Plain files first: most entries are, and for them this one test
+                        # (d_type, no lstat) is all the walk does when no check wants files.
+                        if de.is_file(follow_symlinks=False):
+                            if not files:
+                                continue
+                            kind, visitors = "file", files
                         elif de.is_dir(follow_symlinks=False):
                             stack.append((de.path, prefix + de.name, child_plan))
                             kind, visitors = "dir", dirs
-                        elif want_plain:
-                            if de.is_file(follow_symlinks=False):
-                                kind, visitors = "file", files
-                            else:
-                                kind, visitors = "other", others
+                        elif de.is_symlink():
+                            kind, visitors = "link", links
                         else:
-                            continue
+                            kind, visitors = "other", others
                     except OSError:  # vanished between readdir and lstat
                         continue
                     if visitors:
@@ -224,8 +224,8 @@ def walk_root(
                             # A check failed and was dropped: the rest of the walk goes on
                             # without it, from the next entry on.
                             plan = _plan_for(subscribers, drel)
-                            links, dirs, files = plan.links, plan.dirs, plan.files
-                            others, want_plain = plan.others, bool(plan.files or plan.others)
+                            links, dirs = plan.links, plan.dirs
+                            files, others = plan.files, plan.others
                             child_plan = None if plan.open else plan
         except FileNotFoundError:
             continue  # vanished since its parent was listed
