@@ -50,7 +50,13 @@ def _key(key: Any) -> str:
 
 
 def _encode(value: Any, pad: str) -> str:
-    # The order of these tests is json's own (a bool is an int, True is tested first).
+    # Exact dicts and lists first (a finding is one dict, its details another): no subclass
+    # question arises for them. Then json's own order (a bool is an int, True is tested first).
+    cls = value.__class__
+    if cls is dict:
+        return _encode_dict(value, pad)
+    if cls is list:
+        return _encode_list(value, pad)
     if isinstance(value, str):
         return encode_basestring(value)
     if value is None:
@@ -64,14 +70,18 @@ def _encode(value: Any, pad: str) -> str:
     if isinstance(value, float):
         return _float(value)
     if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        inner = pad + "  "
-        sep = ",\n" + inner
-        return "[\n" + inner + sep.join([_encode(v, inner) for v in value]) + "\n" + pad + "]"
+        return _encode_list(value, pad)
     if isinstance(value, dict):
         return _encode_dict(value, pad)
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+def _encode_list(value: list | tuple, pad: str) -> str:
+    if not value:
+        return "[]"
+    inner = pad + "  "
+    sep = ",\n" + inner
+    return "[\n" + inner + sep.join([_encode(v, inner) for v in value]) + "\n" + pad + "]"
 
 
 def _encode_dict(value: dict, pad: str) -> str:
@@ -79,8 +89,8 @@ def _encode_dict(value: dict, pad: str) -> str:
         return "{}"
     inner = pad + "  "
     items = []
-    # A finding is a dict of mostly strings and None: those are spelled here, without a call
-    # per key and value (most of the encoding time of a big report).
+    # A finding is a dict of mostly strings, None and booleans: those are spelled here, without
+    # a call per key and value (most of the encoding time of a big report).
     for key, item in value.items():
         key_text = encode_basestring(key) if key.__class__ is str else _key(key)
         cls = item.__class__
@@ -88,6 +98,10 @@ def _encode_dict(value: dict, pad: str) -> str:
             items.append(key_text + ": " + encode_basestring(item))
         elif item is None:
             items.append(key_text + ": null")
+        elif item is True:
+            items.append(key_text + ": true")
+        elif item is False:
+            items.append(key_text + ": false")
         else:
             items.append(key_text + ": " + _encode(item, inner))
     return "{\n" + inner + (",\n" + inner).join(items) + "\n" + pad + "}"
