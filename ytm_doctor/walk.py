@@ -249,21 +249,6 @@ def _visit(entry: Entry, visitors: Visitors, ctx, emit, on_check_error) -> None:
             on_check_error(check, exc, entry)
 
 
-def _dispatch(root, rel, path, name, kind, subs, ctx, emit, on_check_error) -> None:
-    entry = None
-    for check, sub in list(subs):
-        if sub.under and not sub.wants(rel):
-            continue
-        if entry is None:
-            entry = Entry(root.name, rel, path, name, kind)
-        try:
-            found = check.visit(entry, ctx)
-            if found:
-                emit(check, list(found))
-        except Exception as exc:
-            on_check_error(check, exc, entry)
-
-
 class _ProbedEntry(Entry):
     """A link entry whose target text and target state a listing worker already read: checks
     that ask for them (several do, per link) pay no further round trip on the main thread."""
