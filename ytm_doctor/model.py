@@ -144,12 +144,13 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 def has_undecodable(text: str) -> bool:
     """True when a name came from disk with bytes that are not UTF-8 (held as surrogates)."""
-    return _UNDECODABLE.search(text) is not None
+    # isascii() first: most names are ASCII, and it costs far less than the search.
+    return not text.isascii() and _UNDECODABLE.search(text) is not None
 
 
 def display(text: str) -> str:
     """A name from disk made printable: every undecodable byte becomes the four characters \\xNN."""
-    if not has_undecodable(text):
+    if text.isascii() or not has_undecodable(text):  # isascii(): the common case, without a call
         return text
     return "".join(
         f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in text
@@ -176,14 +177,31 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+_PLAIN = (bool, int, float)
+
+
 def json_safe(value: Any) -> Any:
     """Details made JSON-ready: strings escaped with display(), paths turned into strings."""
     if isinstance(value, str):
         return display(value)
+    if value is None or value.__class__ in _PLAIN:
+        return value  # the common leaves first, before the tests that cannot match them
     if isinstance(value, os.PathLike):
         return display(os.fspath(value))
     if isinstance(value, dict):
-        return {display(str(k)): json_safe(v) for k, v in value.items()}
+        # The leaves most details hold are done here: a call less per key and per value, for
+        # every finding of a big report.
+        out = {}
+        for k, v in value.items():
+            key = k if k.__class__ is str and k.isascii() else display(str(k))
+            cls = v.__class__
+            if cls is str:
+                out[key] = v if v.isascii() else display(v)
+            elif v is None or cls in _PLAIN:
+                out[key] = v
+            else:
+                out[key] = json_safe(v)
+        return out
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [json_safe(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
 from collections.abc import Callable, Collection
@@ -18,6 +17,7 @@ from ytm_doctor.clock import iso_millis
 from ytm_doctor.errors import ExitCode
 from ytm_doctor.identity import report_host
 from ytm_doctor.jsonio import MISSING, NOT_OBJECT, JsonInputError, read_json_object
+from ytm_doctor.jsontext import dumps_indented
 from ytm_doctor.model import Check, Finding, Severity, display, json_safe
 from ytm_doctor.next_step import NextSteps
 
@@ -275,7 +275,7 @@ class Report:
 
     def write_json(self, out: TextIO) -> None:
         """The JSON report, written finding by finding: memory stays flat however many findings
-        there are (the same text as json.dumps(self.to_json(), indent=2))."""
+        there are (the same text as json.dumps(self.to_json(), ensure_ascii=False, indent=2))."""
         data = self.to_json_head()
         as_json = self.finding_writer()
         keys = list(data)
@@ -283,20 +283,32 @@ class Report:
         for i, key in enumerate(keys):
             comma = "," if i < len(keys) - 1 else ""
             if key == "findings":
-                out.write('  "findings": [')
-                for j, finding in enumerate(self.findings):
-                    text = json.dumps(as_json(finding), ensure_ascii=False, indent=2)
-                    out.write(("\n" if j == 0 else ",\n") + _indent(text, 4))
-                out.write(("\n  ]" if self.findings else "]") + comma + "\n")
+                self._write_findings(out, as_json)
+                out.write(comma + "\n")
                 continue
-            text = json.dumps(data[key], ensure_ascii=False, indent=2)
-            out.write(f"  {json.dumps(key)}: {_indent(text, 2).lstrip()}{comma}\n")
+            out.write(f"  {dumps_indented(key)}: {dumps_indented(data[key], '  ')}{comma}\n")
         out.write("}\n")
 
+    def _write_findings(self, out: TextIO, as_json: Callable[[Finding], dict[str, Any]]) -> None:
+        # In chunks: one write per finding costs more than the encoding on a big report, one
+        # write of everything would hold the whole text in memory.
+        if not self.findings:
+            out.write('  "findings": []')
+            return
+        out.write('  "findings": [\n    ')
+        pad = "    "
+        sep = ",\n" + pad
+        findings = self.findings
+        for start in range(0, len(findings), _CHUNK):
+            chunk = findings[start : start + _CHUNK]
+            if start:
+                out.write(sep)
+            out.write(sep.join([dumps_indented(as_json(f), pad) for f in chunk]))
+        out.write("\n  ]")
 
-def _indent(text: str, spaces: int) -> str:
-    pad = " " * spaces
-    return "\n".join(pad + line for line in text.splitlines())
+
+# Findings encoded per write() in Report.write_json.
+_CHUNK = 512
 
 
 def load_previous(report_dir: Path, *, warn: bool = True) -> dict[str, Any] | None:

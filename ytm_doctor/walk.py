@@ -54,18 +54,88 @@ class Subscribers:
     by_kind: dict[str, list[tuple[Check, Subscription]]] = field(
         default_factory=lambda: {k: [] for k in KINDS}
     )
+    # Bumped by every change, so that a walk drops the plans it made from the old pairs.
+    generation: int = 0
 
     def add(self, check: Check, sub: Subscription) -> None:
         for kind in sub.kinds:
             self.by_kind[kind].append((check, sub))
+        self.generation += 1
 
     def remove(self, check: Check) -> None:
         # In place: the walk holds these very lists.
         for kind in KINDS:
             self.by_kind[kind][:] = [(c, s) for c, s in self.by_kind[kind] if c is not check]
+        self.generation += 1
 
     def __bool__(self) -> bool:
         return any(self.by_kind.values())
+
+
+# Per entry kind, the checks that visit the entries of one directory, in subscription order;
+# each with None (every entry) or the names of the only entries it wants (a subscription whose
+# subtree is one of this directory's entries).
+Visitors = tuple[tuple[Check, "frozenset[str] | None"], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Who visits the entries of one directory. Made once per subtree rather than tested per
+    entry: a subscription's `under` is decided by the directory an entry is in."""
+
+    generation: int
+    links: Visitors
+    dirs: Visitors
+    files: Visitors
+    others: Visitors
+    # Some subscription's subtree starts further down: each child directory needs its own plan.
+    # Otherwise the children share this one (the case everywhere but near the roots).
+    open: bool
+
+
+def _plan_for(subscribers: Subscribers, drel: str) -> _Plan:
+    """The plan of the directory at root-relative `drel` ("" for a root without a prefix)."""
+    decided: dict[Subscription, frozenset[str] | bool | None] = {}
+    is_open = False
+    lists: dict[str, Visitors] = {}
+    for kind in KINDS:
+        visitors = []
+        for check, sub in subscribers.by_kind[kind]:
+            if sub not in decided:
+                decided[sub], below = _decide(sub, drel)
+                is_open = is_open or below
+            wants = decided[sub]
+            if wants is not False:
+                visitors.append((check, wants))
+        lists[kind] = tuple(visitors)
+    return _Plan(
+        subscribers.generation,
+        links=lists["link"],
+        dirs=lists["dir"],
+        files=lists["file"],
+        others=lists["other"],
+        open=is_open,
+    )
+
+
+def _decide(sub: Subscription, drel: str) -> tuple[frozenset[str] | bool | None, bool]:
+    """For the entries of directory `drel`: None (all of them), the names wanted, or False
+    (none); and whether one of the subscription's subtrees lies below `drel`. The same answers
+    as Subscription.wants on each entry's relative path."""
+    if not sub.under:
+        return None, False
+    prefix = drel + "/" if drel else ""
+    names = set()
+    below = False
+    for u in sub.under:
+        if drel and (drel == u or drel.startswith(u + "/")):
+            return None, False
+        if u.startswith(prefix) and len(u) > len(prefix):
+            below = True
+            rest = u[len(prefix) :]
+            if "/" not in rest:
+                names.add(rest)
+    return (frozenset(names) if names else False), below
 
 
 Emit = Callable[[Check, Iterable[Finding]], None]
@@ -100,19 +170,25 @@ def walk_root(
             root, subscribers, ctx, emit, on_check_error, on_error, threads, progress
         )
     stats = WalkStats()
-    by_kind = subscribers.by_kind
-    links, dirs, files, others = (by_kind[k] for k in ("link", "dir", "file", "other"))
-    want_plain = bool(files or others)
-    stack = [(root.path, root.rel_prefix)]
+    root_name = root.name
     entries = 0
     next_progress = PROGRESS_EVERY
+    # (path, rel, plan): a directory still to list, and the plan it shares with its parent
+    # (None: make its own).
+    stack: list[tuple[str, str, _Plan | None]] = [(root.path, root.rel_prefix, None)]
     # The hot loop: one pass over each directory, kinds from d_type where the OS gives it, no
-    # per-entry work beyond that unless some check subscribed to the entry's kind.
+    # per-entry work beyond that unless some check visits the entry's kind in this directory.
+    # Who visits what is decided per directory (_Plan), not per entry; an entry's relative path
+    # and Entry object are only built when some check visits it.
     while stack:
         if progress is not None and entries >= next_progress:  # per directory, not per entry
             progress(entries)
             next_progress = entries + PROGRESS_EVERY
-        dpath, drel = stack.pop()
+        dpath, drel, plan = stack.pop()
+        if plan is None or plan.generation != subscribers.generation:
+            plan = _plan_for(subscribers, drel)
+        links, dirs, files, others = plan.links, plan.dirs, plan.files, plan.others
+        child_plan = None if plan.open else plan
         stats.dirs += 1
         prefix = drel + "/" if drel else ""
         try:
@@ -120,33 +196,37 @@ def walk_root(
                 for de in it:
                     entries += 1
                     try:
-                        if de.is_symlink():
-                            kind, subs = "link", links
+                        # Plain files first: most entries are, and for them this one test
+                        # (d_type, no lstat) is all the walk does when no check wants files.
+                        if de.is_file(follow_symlinks=False):
+                            if not files:
+                                continue
+                            kind, visitors = "file", files
                         elif de.is_dir(follow_symlinks=False):
-                            stack.append((de.path, prefix + de.name))
-                            kind, subs = "dir", dirs
-                        elif want_plain:
-                            if de.is_file(follow_symlinks=False):
-                                kind, subs = "file", files
-                            else:
-                                kind, subs = "other", others
+                            stack.append((de.path, prefix + de.name, child_plan))
+                            kind, visitors = "dir", dirs
+                        elif de.is_symlink():
+                            kind, visitors = "link", links
                         else:
-                            continue
+                            kind, visitors = "other", others
                     except OSError:  # vanished between readdir and lstat
                         continue
-                    if subs:
+                    if visitors:
                         name = de.name
-                        _dispatch(
-                            root,
-                            prefix + name,
-                            de.path,
-                            name,
-                            kind,
-                            subs,
+                        _visit(
+                            Entry(root_name, prefix + name, de.path, name, kind),
+                            visitors,
                             ctx,
                             emit,
                             on_check_error,
                         )
+                        if plan.generation != subscribers.generation:
+                            # A check failed and was dropped: the rest of the walk goes on
+                            # without it, from the next entry on.
+                            plan = _plan_for(subscribers, drel)
+                            links, dirs = plan.links, plan.dirs
+                            files, others = plan.files, plan.others
+                            child_plan = None if plan.open else plan
         except FileNotFoundError:
             continue  # vanished since its parent was listed
         except OSError as exc:
@@ -156,13 +236,11 @@ def walk_root(
     return stats
 
 
-def _dispatch(root, rel, path, name, kind, subs, ctx, emit, on_check_error) -> None:
-    entry = None
-    for check, sub in list(subs):
-        if sub.under and not sub.wants(rel):
+def _visit(entry: Entry, visitors: Visitors, ctx, emit, on_check_error) -> None:
+    name = entry.name
+    for check, names in visitors:
+        if names is not None and name not in names:
             continue
-        if entry is None:
-            entry = Entry(root.name, rel, path, name, kind)
         try:
             found = check.visit(entry, ctx)
             if found:

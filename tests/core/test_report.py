@@ -176,6 +176,20 @@ def test_report_validates_against_the_schema(tmp_path: Path) -> None:
     }
 
 
+def test_written_report_is_json_dumps_of_the_report(tmp_path: Path) -> None:
+    """The streamed text is the report as json.dumps(indent=2) writes it, even for names
+    holding line separators (once split as if they were newlines, which made invalid JSON)."""
+    groups = sample_findings()
+    odd = RULE_W.finding(
+        "odd", root="workspace", path="a\u2028b\x85c", abs_path="/w/a\u2029", details={"e": {}}
+    )
+    checks = [Emitter(RULE_V, groups["T100"]), Emitter(RULE_W, [*groups["T200"], odd])]
+    report = run_scan(make_config(make_world(tmp_path), checks), Scope(), [])
+    text = report.dumps()
+    assert text == json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+    assert "a\u2028b\x85c" in {f["path"] for f in json.loads(text)["findings"]}
+
+
 def test_a_report_of_every_built_in_check_validates(tmp_path: Path) -> None:
     report = run_scan(make_config(make_world(tmp_path), select=None), Scope(), [])
     assert len(report.outcomes) >= 3

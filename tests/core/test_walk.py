@@ -198,6 +198,40 @@ def test_under_filters_by_subtree_on_a_path_boundary(tmp_path: Path, threads: in
     assert len(everything.seen) == 11
 
 
+@pytest.fixture(scope="module")
+def under_tree(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("under") / "ws"
+    for rel in ("video/input/CH01/a.mp4", "video/input2/b", "video/runs/r1/img/c", "d.txt", "x/y"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x")
+    (root / "video" / "input" / "CH02").symlink_to("../runs")
+    return root
+
+
+# Real subtrees, and names that only look like one (a partial name, a trailing or doubled
+# slash, an empty or absolute path).
+REAL_UNDER = ["video", "video/input", "video/input/CH01", "video/runs/r1/img/c", "d.txt", "x/y"]
+FAKE_UNDER = ["vid", "video/", "", "/video", "video//input", "nowhere/deep", "video/runs/r1"]
+UNDER = st.sampled_from([*REAL_UNDER, *FAKE_UNDER])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(unders=st.lists(st.lists(UNDER, max_size=3), min_size=1, max_size=3), prefix=st.booleans())
+def test_under_gives_each_check_what_wants_says(under_tree: Path, unders, prefix: bool) -> None:
+    """Subtrees are decided per directory; each check still gets exactly the entries whose
+    relative path its subscription wants, in the order the walk lists them."""
+    pre = "video" if prefix else ""
+    target = under_tree / "video" if prefix else under_tree
+    everything = Recorder("T000")
+    checks = [Recorder(f"T{i + 1:03d}", under=u) for i, u in enumerate(unders)]
+    run_walk(target, [everything, *checks], prefix=pre)
+    for check in checks:
+        sub = check.subscriptions[0]
+        assert [e.rel for e in check.seen] == [e.rel for e in everything.seen if sub.wants(e.rel)]
+
+
 # --- unreadable, vanishing --------------------------------------------------------------------
 
 
