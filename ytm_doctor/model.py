@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -109,9 +110,11 @@ class Finding:
             return f"{self.channel}-{self.video}"
         return None
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """Stable across runs and hosts: no absolute path, no time, no message text."""
+        """Stable across runs and hosts: no absolute path, no time, no message text. Worked out
+        once: a big report asks for it several times per finding (comparison, JSON, HTML), and
+        nothing changes a finding's rule, root, path or episode once it is made."""
         key = "\0".join((self.rule, self.root, self.path, self.episode or ""))
         return hashlib.sha256(os.fsencode(key)).hexdigest()[:24]
 

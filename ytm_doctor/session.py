@@ -27,6 +27,7 @@ from ytm_doctor.report import (
     rules_with_findings,
 )
 from ytm_doctor.walk import Subscribers, WalkRoot, WalkStats, walk_root
+from ytm_doctor.walk_fork import ListingChild, dispatch_listed, start_listing
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -266,38 +267,78 @@ def _walk_all(
     walks: dict[str, Any],
     progress: Progress,
 ) -> None:
-    """One walk per root, each entry dispatched to the checks subscribed to it."""
+    """One walk per root, each entry dispatched to the checks subscribed to it. With automatic
+    threads, the later local roots are listed by a child process while the first is walked
+    here (walk_fork); the checks still see every root's entries here, in the serial order."""
+    jobs = []
     for root in roots:
         subscribers = Subscribers()
         for check in active:
             for sub in check.subscriptions:
                 if root.name in sub.roots:
                     subscribers.add(check, sub)
-        if not subscribers:
-            continue
+        if subscribers:
+            jobs.append((root, subscribers, _threads_for(ctx, root.path)))
+    forked = [
+        (_key(root), root, subs)
+        for root, subs, threads in jobs[1:]
+        if threads == 1 and not ctx.config["scan.threads"]
+    ]
+    child = start_listing(forked)
+    listed_by_child = {key for key, _, _ in forked} if child is not None else set()
+    try:
+        for root, subscribers, threads in jobs:
+            lister = child if _key(root) in listed_by_child else None
+            stats = _walk_one(ctx, run, root, subscribers, threads, progress, lister)
+            walks[_key(root)] = {
+                "path": root.path,
+                "entries": stats.entries,
+                "dirs": stats.dirs,
+                "errors": stats.errors,
+                "threads": threads,
+                "listed_by_child": lister is not None and lister.listings is not None,
+            }
+    finally:
+        if child is not None:
+            child.stop()
 
-        def on_error(check: Check, exc: BaseException, entry: Entry, subs=subscribers) -> None:
-            run.check_failed(check, exc, entry)
-            subs.remove(check)  # one error per check, not one per entry
 
-        threads = _threads_for(ctx, root.path)
-        stats: WalkStats = walk_root(
+def _walk_one(
+    ctx: Context,
+    run: _Run,
+    root: WalkRoot,
+    subscribers: Subscribers,
+    threads: int,
+    progress: Progress,
+    child: ListingChild | None,
+) -> WalkStats:
+    def on_error(check: Check, exc: BaseException, entry: Entry) -> None:
+        run.check_failed(check, exc, entry)
+        subscribers.remove(check)  # one error per check, not one per entry
+
+    listings = child.take() if child is not None else None
+    records = listings.get(_key(root)) if listings is not None else None
+    if records is not None:
+        return dispatch_listed(
             root,
+            records,
             subscribers,
             ctx,
             run.emit,
             on_error,
             run.walk_failed,
-            threads,
             progress.walking(_key(root)),
         )
-        walks[_key(root)] = {
-            "path": root.path,
-            "entries": stats.entries,
-            "dirs": stats.dirs,
-            "errors": stats.errors,
-            "threads": threads,
-        }
+    return walk_root(
+        root,
+        subscribers,
+        ctx,
+        run.emit,
+        on_error,
+        run.walk_failed,
+        threads,
+        progress.walking(_key(root)),
+    )
 
 
 def _input_problems(ctx: Context) -> list:

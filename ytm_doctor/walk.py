@@ -7,7 +7,9 @@ Unreadable directories are reported through `on_error`; entries that vanish mid-
 skipped; non-UTF-8 names travel as surrogate-escaped str.
 
 On a network filesystem, listing directories one at a time leaves the walk waiting on round
-trips; `threads > 1` lists several directories at once while the main thread dispatches.
+trips; `threads > 1` lists several directories at once while the main thread dispatches. On a
+local disk the walk is bound by this thread's CPU instead: walk_fork lists the later roots in a
+child process meanwhile.
 """
 
 from __future__ import annotations
