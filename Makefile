@@ -31,7 +31,7 @@ lint: $(BIN)/ytm-doctor
 # and start-up against `python -c pass` (each script says how; the network one skips where
 # sshfs/sshd/FUSE are missing).
 bench: $(BIN)/ytm-doctor
-	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench_scan.py --entries 1000000
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_mirror.py
 	$(BIN)/python benchmarks/bench_html.py
