@@ -286,7 +286,16 @@ def install_signal_handlers() -> None:
         # signal again instead, to be handled at the next point that can.
         kind = unraisable.exc_type
         if kind is not None and issubclass(kind, KeyboardInterrupt):
-            signal.raise_signal(signal.SIGTERM if issubclass(kind, Terminated) else signal.SIGINT)
+            signum = signal.SIGTERM if issubclass(kind, Terminated) else signal.SIGINT
+            # Not raised from here: its handler could run before this hook returns, and an
+            # exception raised inside the hook is lost the same way (with a traceback). A
+            # thread sends the signal to the main thread a moment later instead.
+            import threading
+
+            main_thread = threading.main_thread().ident
+            timer = threading.Timer(0.01, signal.pthread_kill, (main_thread, signum))
+            timer.daemon = True
+            timer.start()
             return
         previous(unraisable)
 

@@ -212,3 +212,36 @@ def test_list_piped_into_head_says_nothing_on_stderr(world):
     assert proc.stderr == ""
     assert len(proc.stdout.splitlines()) == 1
     assert proc.returncode in (0, 141)  # 141 when the pipe broke before everything was written
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_a_signal_caught_where_python_cannot_raise_it_is_delivered_again(signame):
+    """A signal whose exception comes up in a __del__ (or a weakref callback) reaches Python's
+    unraisable hook, where it cannot be raised: the hook sends it again, and the run still
+    ends as interrupted, with no "Exception ignored" traceback."""
+    script = textwrap.dedent(
+        f"""
+        import signal, sys, time
+        from ytm_doctor.cli import Terminated, install_signal_handlers
+
+        install_signal_handlers()
+        exc = Terminated if "{signame}" == "SIGTERM" else KeyboardInterrupt
+
+        class Dropped:
+            def __del__(self):
+                raise exc()
+
+        try:
+            Dropped()  # its exception goes to sys.unraisablehook
+            time.sleep(10)
+            print("not interrupted")
+        except KeyboardInterrupt as caught:
+            print(type(caught).__name__)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    expected = "Terminated" if signame == "SIGTERM" else "KeyboardInterrupt"
+    assert proc.stdout.strip() == expected
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
