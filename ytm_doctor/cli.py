@@ -57,13 +57,14 @@ def build_parser(command: Command, pm: pluggy.PluginManager | None = None) -> Pa
     from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
 
     if command.name == commands.DEFAULT:
+        width = max(len(name) for name in commands.COMMANDS)  # the help's column of names
         parser = Parser(
             prog=PROG,
             description="A pytest-style doctor for the Hot workspace and the Vault share. "
             "Without a command: scan.",
             epilog=EPILOG.format(
                 commands="\n".join(
-                    f"  {name:<9} {commands.load(name).help}" for name in commands.COMMANDS
+                    f"  {name:<{width}}  {commands.load(name).help}" for name in commands.COMMANDS
                 ),
                 env=CONFIG_ENV,
                 name=DEFAULT_CONFIG_NAME,

@@ -67,7 +67,8 @@ def test_every_registered_command_has_help_and_is_listed(tmp_path, monkeypatch, 
     assert ("--config PATH" in res.out) is not command.standalone
     top = cli("--help")
     assert top.code == 0
-    assert f"  {name:<9} {command.help}\n" in top.out
+    width = max(len(n) for n in commands.COMMANDS)  # one column for all, two spaces after
+    assert f"  {name:<{width}}  {command.help}\n" in top.out
 
 
 def test_the_top_level_help_lists_the_commands_in_registry_order(tmp_path, monkeypatch, cli):
@@ -79,7 +80,8 @@ def test_the_top_level_help_lists_the_commands_in_registry_order(tmp_path, monke
 
 def test_a_command_added_by_one_module_and_one_registry_line(world, hello, cli):
     top = cli("--help")
-    assert "  hello     greet someone (a test command)\n" in top.out
+    width = max(len(n) for n in commands.COMMANDS)
+    assert f"  {'hello':<{width}}  greet someone (a test command)\n" in top.out
     res = cli("hello", "--help")
     assert res.code == 0
     assert "--name NAME" in res.out and "--workspace-root DIR" in res.out  # config options too
