@@ -26,7 +26,6 @@ from markupsafe import Markup
 
 from ytm_doctor import ssot_files
 from ytm_doctor.atomic import write_atomic
-from ytm_doctor.history import History, format_age, read_history
 from ytm_doctor.model import Severity
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.reports.output_path import check_output_path, stdout_format
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from ytm_doctor.config import Config
+    from ytm_doctor.history import History
     from ytm_doctor.report import Report, ReportRule
     from ytm_doctor.saved_reports import SavedReport
 
@@ -367,6 +367,8 @@ def open_ages(history: History | None, report: Report) -> dict[str, str]:
     """How long each finding of `report` has been open, as the page shows it."""
     if history is None:
         return {}
+    from ytm_doctor.history import format_age
+
     at_least = history.oldest if history.scans_read > 1 else None
     ages = {}
     for finding in report.findings:
@@ -535,7 +537,10 @@ def ytm_doctor_write_report(report: Report, config: Config, saved: SavedReport |
 
 def history_for(report: Report, config: Config, saved: SavedReport | None) -> History | None:
     """The saved reports with this scan last (the engine reads them). A report directory that
-    cannot be listed costs the page its trend, never the page."""
+    cannot be listed costs the page its trend, never the page. The history module is imported
+    only by a scan that writes a page."""
+    from ytm_doctor.history import read_history
+
     try:
         return read_history(
             config.paths.report_dir,

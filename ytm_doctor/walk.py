@@ -15,9 +15,7 @@ child process meanwhile.
 from __future__ import annotations
 
 import os
-import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ytm_doctor.model import Check, Entry, Finding, Subscription
@@ -296,6 +294,11 @@ def _walk_threaded(
     by_kind = subscribers.by_kind
     probe_links = bool(by_kind["link"])
     todo: list[tuple[str, str]] = [(root.path, root.rel_prefix)]
+    # Imported here: a local walk needs no threads, and concurrent.futures brings in logging,
+    # a fiftieth of a small scan's start-up.
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
     done: queue.SimpleQueue = queue.SimpleQueue()
     limit = threads * PREFETCH_PER_THREAD  # bounded: memory stays flat on any tree
     pending = 0
