@@ -29,13 +29,16 @@ import errno
 import hashlib
 import os
 import stat
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ytm_doctor import temps
 from ytm_doctor.anchor import Anchor, parent_of
 from ytm_doctor.hashing import CHUNK, NOFOLLOW, CopyError, FileSig, read_into
 from ytm_doctor.temps import TEMP_MARK, host_tag, is_temp_name, temp_name  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _FADV_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None) if hasattr(os, "posix_fadvise") else None
 
@@ -116,6 +119,10 @@ def _copy_hash_verify(fd_in: int, fd_out: int, fd_check: int, chunk: int) -> _Pa
     buffers = [bytearray(chunk) for _ in range(3)]
     check_buffer = bytearray(chunk)
     size = verified = 0
+    # Imported here: every command that loads the operations imports this module, and
+    # concurrent.futures brings in logging, while only a copy needs the threads.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(2, thread_name_prefix="ytm-store") as pool:
         writing = None
         checking: list[Future] = []  # at most one comparison in flight
