@@ -17,8 +17,8 @@ from ytm_doctor.context import Context
 from ytm_doctor.facts import LockFacts
 from ytm_doctor.lock import LOCK_SUFFIX, judge, lock_path, read_lock
 from ytm_doctor.mirror.backups import BACKUP_ROOT, backups_size
-from ytm_doctor.mirror.engine import LOCK_NAME, LOG_DIR
 from ytm_doctor.mirror.history import MirrorRun, mirror_history
+from ytm_doctor.mirror.names import LOCK_NAME, LOG_DIR
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.paths import relative_to
 from ytm_doctor.plugins.hookspec import hookimpl

@@ -15,7 +15,6 @@ says why.
 from __future__ import annotations
 
 from ytm_doctor.fix.fixer import Fixer, fix_for
-from ytm_doctor.mirror.operation import rsync_action
 from ytm_doctor.plugins.hookspec import hookimpl
 
 
@@ -26,6 +25,10 @@ class Mirror(Fixer):
     irreversible = True  # asked for by name only (see Fixer.irreversible)
 
     def plan(self, findings, fx):
+        # Imported when planning: every scan loads this fixer, and the mirror's machinery (rsync,
+        # filters, the link walk) is a tenth of a small scan's start-up.
+        from ytm_doctor.mirror.operation import rsync_action
+
         vault_name = fx.ctx.paths.vault_workspaces_root.name
         for finding in findings[:1]:  # one mirror, however many findings ask for it
             fix = fix_for(

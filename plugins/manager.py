@@ -44,7 +44,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     # The engine's operations: what plan actions can do (fix, apply, undo, store, mirror).
     ("fs_ops", "ytm_doctor.fix.ops"),
     ("store_ops", "ytm_doctor.store.ops"),
-    ("mirror_ops", "ytm_doctor.mirror.operation"),
+    ("mirror_ops", "ytm_doctor.mirror.ops"),
     ("bootstrap-sentinel", "ytm_doctor.fixers.bootstrap_sentinel"),
     ("ensure-vault-dirs", "ytm_doctor.fixers.ensure_vault_dirs"),
     ("relativize-symlink", "ytm_doctor.fixers.relativize_symlink"),

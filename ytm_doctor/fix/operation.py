@@ -8,7 +8,7 @@ does that for every operation alike, so a new operation cannot skip it.
 
 Operations register like plugins: a `ytm_doctor_collect_operations` hookimpl returns instances.
 The built-in ones are the filesystem operations (ytm_doctor.fix.ops), the store's
-(ytm_doctor.store.ops) and the mirror's (ytm_doctor.mirror.operation), registered by the plugin
+(ytm_doctor.store.ops) and the mirror's (ytm_doctor.mirror.ops), registered by the plugin
 manager exactly like a third-party package's.
 """
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 BUILTIN_OPERATION_MODULES = (
     "ytm_doctor.fix.ops",
     "ytm_doctor.store.ops",
-    "ytm_doctor.mirror.operation",
+    "ytm_doctor.mirror.ops",
 )
 ACTION_FIELDS = ("dest", "source", "target", "data", "options", "sha256")
 

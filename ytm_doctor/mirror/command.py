@@ -40,9 +40,10 @@ from ytm_doctor.mirror.engine import (
     share_refusal,
     workspace_rel,
 )
+from ytm_doctor.mirror.names import RSYNC_EXIT
 from ytm_doctor.mirror.operation import rsync_fix
 from ytm_doctor.mirror.prepare import ensure_dirs_fix, sentinel_fix
-from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
+from ytm_doctor.mirror.rsync import find_rsync
 from ytm_doctor.model import printable
 from ytm_doctor.mount import share_state
 from ytm_doctor.workspace import INPUT_DIR

@@ -49,9 +49,9 @@ from ytm_doctor.lock import Lock, lock_path, takeover_record
 from ytm_doctor.mirror.filters import InputPlan, plan_input, plan_rules
 from ytm_doctor.mirror.links import LinkPlan, Portable, plan_links, walk_skips, write_links
 from ytm_doctor.mirror.linkwalk import CACHE_NAME
+from ytm_doctor.mirror.names import LOCK_NAME, LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 from ytm_doctor.mirror.rsync import (
     MAX_MESSAGES,
-    RSYNC_EXIT,
     Changes,
     Rsync,
     RsyncRun,
@@ -69,9 +69,6 @@ if TYPE_CHECKING:
     from ytm_doctor.paths import Paths
 
 SCHEMA = "ytm.workspaces_mirror.v1"
-LOG_DIR = "logs/ops/workspaces_mirror"
-LOG_PREFIX = "workspaces_mirror__"
-LOCK_NAME = "mirror"
 OK_CODES = (0, 24)  # 24: files vanished on Hot while being sent; they go next run
 
 # -- settings and the rsync binary -----------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ytm_doctor.jsonio import JsonInputError, read_json
-from ytm_doctor.mirror.engine import LOG_DIR, LOG_PREFIX, RSYNC_EXIT
+from ytm_doctor.mirror.names import LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 
 MAX_LOGS_READ = 500  # newest first; a success is normally the newest or close to it
 LOG_MAX_BYTES = 4 << 20

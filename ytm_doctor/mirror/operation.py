@@ -30,8 +30,8 @@ from ytm_doctor.mirror.engine import (
     share_refusal,
     workspace_rel,
 )
-from ytm_doctor.mirror.rsync import RSYNC_EXIT, find_rsync
-from ytm_doctor.plugins.hookspec import hookimpl
+from ytm_doctor.mirror.names import RSYNC_EXIT
+from ytm_doctor.mirror.rsync import find_rsync
 
 KEPT = (
     "undo puts back every Vault file this mirror deleted or overwrote (kept in {backup}); what "
@@ -164,8 +164,3 @@ def rsync_fix(vault_name: str, *, delete: bool, rule: str = "YTM703") -> Fix:
         title=f"mirror the Hot workspace to the Vault ({how})",
         actions=[rsync_action(vault_name, delete=delete)],
     )
-
-
-@hookimpl
-def ytm_doctor_collect_operations() -> list[Operation]:
-    return [Rsync()]

@@ -27,30 +27,6 @@ SAMPLE = 20  # paths listed per kind of change
 MAX_MESSAGES = 40  # rsync stderr lines kept in the run log
 MIN_PROTOCOL = 30  # rsync 3.0: *** patterns, delete-during; macOS's 2.6.9/openrsync are older
 
-RSYNC_EXIT = {
-    1: "syntax or usage error",
-    2: "protocol incompatibility",
-    3: "errors selecting input/output files, directories",
-    4: "requested action not supported",
-    5: "error starting client-server protocol",
-    10: "error in socket I/O",
-    11: "error in file I/O",
-    12: "error in rsync protocol data stream",
-    13: "errors with program diagnostics",
-    14: "error in IPC code",
-    15: "sibling process crashed",
-    16: "sibling process was killed by a signal",
-    19: "received SIGUSR1",
-    20: "received SIGINT, SIGTERM, or SIGHUP",
-    21: "some error returned by waitpid()",
-    22: "error allocating core memory buffers",
-    23: "partial transfer due to error",
-    24: "partial transfer due to vanished source files",
-    25: "the --max-delete limit stopped deletions",
-    30: "timeout in data send/receive",
-    35: "timeout waiting for daemon connection",
-}
-
 
 class Terminated(errors.Terminated):
     """SIGTERM (launchd stopping the job): handled like Ctrl-C, so rsync is stopped too (the
