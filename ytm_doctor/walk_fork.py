@@ -160,11 +160,13 @@ class ListingChild:
 
     def take(self) -> dict[str, list[Record]] | None:
         """The listings by root key, or None when the child failed (walk those roots here).
-        Read only now, once this process has walked its own root: the child, done before,
-        waits on the full pipe meanwhile (a thread reading it along would take the GIL from
-        the walk at every 64 KiB)."""
+        Read only now, once this process has walked its own root: the child, usually done
+        before, waits on the full pipe meanwhile."""
         if not self.done:
-            data = _read_all(self.read_fd)
+            try:
+                data = _read_all(self.read_fd)  # closes it, whatever happens
+            finally:
+                self.read_fd = -1
             _, status = os.waitpid(self.pid, 0)
             self.done = True
             if data is not None and os.waitstatus_to_exitcode(status) == 0:
@@ -181,8 +183,13 @@ class ListingChild:
         self.done = True
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        os.close(self.read_fd)
-        os.waitpid(self.pid, 0)
+        if self.read_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.read_fd)
+            self.read_fd = -1
+        # Already reaped if take() was interrupted after its wait.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
 def start_listing(jobs: list[tuple[str, WalkRoot, Subscribers]]) -> ListingChild | None:

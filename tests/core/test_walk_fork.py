@@ -214,3 +214,25 @@ def test_a_scan_lists_the_vault_in_a_child_with_the_same_report(tmp_path: Path) 
         forked["config"]["walks"]["vault"]["entries"]
         == serial["config"]["walks"]["vault"]["entries"]
     )
+
+
+def test_an_interrupted_read_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C while the listing is read: the interrupt goes on up (no error of the cleanup in
+    its place), and the child is killed and reaped."""
+    make_tree(tmp_path / "vault")
+    root = WalkRoot("vault", os.fspath(tmp_path / "vault"))
+    child = walk_fork.start_listing([("vault", root, subscribers_for("vault", []))])
+    real = walk_fork._read_all
+
+    def interrupted(fd):
+        real(fd)  # closes the pipe, as an interrupted read does on its way out
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(walk_fork, "_read_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            child.take()
+        finally:
+            child.stop()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped: no zombie left
