@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,15 +73,23 @@ def saved_report_in(report_dir: Path, report: Report) -> SavedReport:
     return SavedReport(json=path, latest=report.full_scan)
 
 
-def keep_reports_value(text: str) -> int:
-    """argparse type of --keep-reports: a whole number >= 0 (0 keeps every report)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+def whole_number_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= `minimum` (--keep-reports, history --last)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+# argparse type of --keep-reports: 0 keeps every report.
+keep_reports_value = whole_number_at_least(0)
 
 
 def report_groups(report_dir: Path) -> dict[str, list[Path]]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ytm_doctor.commands.base import Command
 from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.saved_reports import whole_number_at_least
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -17,23 +18,12 @@ if TYPE_CHECKING:
 OPEN_SHOWN = 20  # open findings listed in the text output (--json lists them all)
 
 
-def last_value(text: str) -> int:
-    """argparse type of --last: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the history as JSON")
     parser.add_argument(
         "--last",
         metavar="N",
-        type=last_value,
+        type=whole_number_at_least(1),
         help="list only the newest N scans (how long findings are open still counts them all)",
     )
 
