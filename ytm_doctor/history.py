@@ -18,7 +18,6 @@ not be saved yet) through `Snapshot.of_report`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,7 +29,7 @@ from ytm_doctor.carry import UNKNOWN, previous_items
 from ytm_doctor.clock import iso_millis
 from ytm_doctor.jsonio import JsonInputError, read_json_object
 from ytm_doctor.report import LATEST_MAX_BYTES, REPORT_PREFIX
-from ytm_doctor.saved_reports import REPORT_FILE
+from ytm_doctor.saved_reports import report_groups
 
 if TYPE_CHECKING:
     from ytm_doctor.report import Report
@@ -230,17 +229,15 @@ class History:
 def saved_report_files(report_dir: Path, exclude: Path | None = None) -> list[Path]:
     """The saved JSON reports of `report_dir` in time order (their names carry the stamp)."""
     try:
-        entries = list(os.scandir(report_dir))
+        groups = report_groups(report_dir)
     except FileNotFoundError:
         return []
-    found = []
-    for de in entries:
-        if not de.name.endswith(".json") or not REPORT_FILE.fullmatch(de.name):
-            continue
-        if exclude is not None and de.path == os.fspath(exclude):
-            continue
-        if de.is_file(follow_symlinks=False):
-            found.append(Path(de.path))
+    found = [
+        path
+        for paths in groups.values()
+        for path in paths
+        if path.suffix == ".json" and (exclude is None or path != exclude)
+    ]
     return sorted(found, key=lambda p: p.name)
 
 
