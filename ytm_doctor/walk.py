@@ -92,6 +92,16 @@ class _Plan:
     # Otherwise the children share this one (the case everywhere but near the roots).
     open: bool
 
+    def visitors(self, kind: str) -> Visitors:
+        """Who visits this directory's entries of `kind`."""
+        if kind == "link":
+            return self.links
+        if kind == "dir":
+            return self.dirs
+        if kind == "file":
+            return self.files
+        return self.others
+
 
 def _plan_for(subscribers: Subscribers, drel: str) -> _Plan:
     """The plan of the directory at root-relative `drel` ("" for a root without a prefix)."""
@@ -331,36 +341,25 @@ def _walk_threaded(
                 on_error(root, drel or ".", exc)
                 continue
             prefix = drel + "/" if drel else ""
+            # The same per-directory plans as the serial walk (a listing's order of arrival
+            # is not its parent's, so each directory makes its own).
+            plan = _plan_for(subscribers, drel)
             for name, path, kind, probe in listing:
                 stats.entries += 1
                 if kind == "dir":
                     todo.append((path, prefix + name))
-                subs = by_kind[kind]
-                if subs:
-                    rel = prefix + name
-                    _dispatch_probed(
-                        root, rel, path, name, kind, probe, subs, ctx, emit, on_check_error
-                    )
+                visitors = plan.visitors(kind)
+                if not visitors:
+                    continue
+                if probe is None:
+                    entry = Entry(root.name, prefix + name, path, name, kind)
+                else:
+                    entry = _ProbedEntry(root.name, prefix + name, path, name, kind)
+                    entry._target, entry._state = probe
+                _visit(entry, visitors, ctx, emit, on_check_error)
+                if plan.generation != subscribers.generation:
+                    plan = _plan_for(subscribers, drel)  # a check failed and was dropped
     finally:
         # On Ctrl-C or an error, directories not yet started are dropped, not listed.
         pool.shutdown(wait=True, cancel_futures=True)
     return stats
-
-
-def _dispatch_probed(root, rel, path, name, kind, probe, subs, ctx, emit, on_check_error) -> None:
-    entry = None
-    for check, sub in list(subs):
-        if sub.under and not sub.wants(rel):
-            continue
-        if entry is None:
-            if probe is None:
-                entry = Entry(root.name, rel, path, name, kind)
-            else:
-                entry = _ProbedEntry(root.name, rel, path, name, kind)
-                entry._target, entry._state = probe
-        try:
-            found = check.visit(entry, ctx)
-            if found:
-                emit(check, list(found))
-        except Exception as exc:
-            on_check_error(check, exc, entry)

@@ -125,7 +125,7 @@ def dispatch_listed(
         entries += total
         prefix = drel + "/" if drel else ""
         for name, kind in kept:
-            visitors = _visitors(plan, kind)
+            visitors = plan.visitors(kind)
             if not visitors:
                 continue
             entry = Entry(root.name, prefix + name, os.path.join(dpath, name), name, kind)
@@ -137,16 +137,6 @@ def dispatch_listed(
             on_error(root, drel or ".", OSError(*error))
     stats.entries = entries
     return stats
-
-
-def _visitors(plan: _Plan, kind: str):
-    if kind == "link":
-        return plan.links
-    if kind == "dir":
-        return plan.dirs
-    if kind == "file":
-        return plan.files
-    return plan.others
 
 
 @dataclass

@@ -86,7 +86,7 @@ def subscribers_for(root_name: str, seen: list, fail_on: str | None = None) -> S
     return subs
 
 
-def walk_two_roots(roots: list[WalkRoot], forked: bool, fail_on: str | None):
+def walk_two_roots(roots: list[WalkRoot], forked: bool, fail_on: str | None, threads: int = 1):
     """(what the checks saw, the errors, each root's counts): the first root walked here, the
     second walked here too or listed by a child (`forked`) and dispatched here."""
     seen: list = []
@@ -111,7 +111,7 @@ def walk_two_roots(roots: list[WalkRoot], forked: bool, fail_on: str | None):
                 root, listings["vault"], root_subs, None, ignore, check_error, on_error
             )
         else:
-            stats = walk_root(root, root_subs, None, ignore, check_error, on_error)
+            stats = walk_root(root, root_subs, None, ignore, check_error, on_error, threads)
         counts.append((stats.entries, stats.dirs, stats.errors))
     return seen, errors, counts
 
@@ -236,3 +236,19 @@ def test_an_interrupted_read_leaves_nothing_behind(tmp_path: Path, monkeypatch) 
             child.stop()
     with pytest.raises(ChildProcessError):
         os.waitpid(child.pid, os.WNOHANG)  # reaped: no zombie left
+
+
+def test_the_threaded_walk_shows_the_checks_the_same_entries(tmp_path: Path) -> None:
+    """The network walk's threads deliver directories in the order they are listed, but each
+    check sees the same entries as in the serial walk: the same per-directory plans, subtree
+    subscriptions (the planning check) included."""
+    first, second = tmp_path / "ws", tmp_path / "vault"
+    make_tree(first)
+    make_tree(second)
+    roots = [WalkRoot("workspace", os.fspath(first)), WalkRoot("vault", os.fspath(second))]
+    serial = walk_two_roots(roots, forked=False, fail_on=None)
+    threaded = walk_two_roots(roots, forked=False, fail_on=None, threads=4)
+    assert sorted(threaded[0]) == sorted(serial[0])
+    assert threaded[1:] == serial[1:]
+    planning = {s[2] for s in threaded[0] if s[0] == "planning"}
+    assert planning == {"planning/channels/CH01.csv"}
