@@ -36,3 +36,16 @@ def file_stamp(moment: datetime) -> str:
     """20260124T234507Z: in file and run names (plans, journals, manifests, mirror logs, backups
     renamed aside), where ':' and '-' would get in the way and name order is time order."""
     return moment.strftime(FILE_STAMP)
+
+
+def parse_utc(text: object) -> datetime | None:
+    """A time as ytm-doctor writes it (iso_seconds, iso_millis, iso_micros or file_stamp) as an
+    aware UTC datetime; None for anything else (not text, another format)."""
+    if not isinstance(text, str):
+        return None
+    for fmt in (ISO_SECONDS, "%Y-%m-%dT%H:%M:%S.%fZ", FILE_STAMP):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None

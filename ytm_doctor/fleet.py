@@ -21,11 +21,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ytm_doctor.clock import parse_utc
 from ytm_doctor.identity import report_host, safe_host
 from ytm_doctor.jsonio import JsonInputError, read_json_object
 from ytm_doctor.paths import PUBLISH_SUBDIR
 from ytm_doctor.report import LATEST_MAX_BYTES
-from ytm_doctor.status import parse_iso
 
 SCHEMA = "ytm_doctor.fleet.v1"
 REPORT_NAME = re.compile(r"ytm_doctor__(.+)\.json")
@@ -135,7 +135,7 @@ def read_host_report(path: Path, now: float, stale_after_s: float) -> HostReport
     if not isinstance(run, dict) or not isinstance(summary, dict) or not isinstance(findings, list):
         row.problem = f"published report {path}: not a ytm-doctor report"
         return row
-    seen = parse_iso(run.get("ended")) or parse_iso(run.get("started"))
+    seen = parse_utc(run.get("ended")) or parse_utc(run.get("started"))
     if seen is None:
         row.problem = f"published report {path}: no time of its run"
         return row

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.carry import UNKNOWN, previous_items
-from ytm_doctor.clock import iso_millis
+from ytm_doctor.clock import iso_millis, parse_utc
 from ytm_doctor.jsonio import JsonInputError, read_json_object
 from ytm_doctor.report import LATEST_MAX_BYTES, REPORT_PREFIX
 from ytm_doctor.saved_reports import report_groups
@@ -120,7 +120,7 @@ class Snapshot:
     def of_json(cls, data: Mapping[str, Any], source: str) -> Snapshot:
         """A saved report's snapshot; ValueError (one phrase) when it is not a usable report."""
         run, summary, config = (_mapping(data, key) for key in ("run", "summary", "config"))
-        started = parse_time(run.get("started"))
+        started = parse_utc(run.get("started"))
         findings = data.get("findings")
         if started is None or not isinstance(findings, list):
             raise ValueError("not a ytm-doctor report (no run.started or findings)")
@@ -351,17 +351,6 @@ def format_age(age: timedelta) -> str:
     if hours:
         return f"{hours}h {mins:02d}m"
     return f"{mins}m" if mins else "<1m"
-
-
-def parse_time(value: object) -> datetime | None:
-    """A report's ISO time (2026-01-24T23:45:07.123Z) as an aware datetime, or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

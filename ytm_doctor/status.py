@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.clock import parse_utc
 from ytm_doctor.jsonio import JsonInputError, read_json_object
 from ytm_doctor.lock import LOCK_SUFFIX, judge, read_lock
 from ytm_doctor.mirror.history import mirror_history
@@ -337,7 +338,7 @@ def last_scan(report_dir: Path, now: float) -> dict[str, Any]:
         return {"path": os.fspath(path), "state": "unreadable", "problem": str(exc)}
     run = data.get("run") if isinstance(data.get("run"), dict) else {}
     summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
-    started = parse_iso(run.get("started"))
+    started = parse_utc(run.get("started"))
     return {
         "path": os.fspath(path),
         "state": "ok",
@@ -351,18 +352,6 @@ def last_scan(report_dir: Path, now: float) -> dict[str, Any]:
         "unknown": summary.get("unknown_total"),
         "exit_code": summary.get("exit_code"),
     }
-
-
-def parse_iso(text: Any) -> datetime | None:
-    """A report's UTC time ("2026-01-25T03:04:05.678Z"), or None."""
-    if not isinstance(text, str):
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
 
 
 def judge_status(status: Status, share: str, scan_stale_minutes: float) -> None:

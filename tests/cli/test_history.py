@@ -15,8 +15,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from ytm_doctor.cli import main
+from ytm_doctor.clock import parse_utc as parse_time
 from ytm_doctor.demo import DemoInfo, build_demo
-from ytm_doctor.history import parse_time, read_history
+from ytm_doctor.history import read_history
 from ytm_doctor.ssot_files import report_schema
 
 ROOM = ("--set", "disk.stop_free_gib=0", "--set", "disk.warn_free_gib=0")

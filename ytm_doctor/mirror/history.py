@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from ytm_doctor.clock import parse_utc
 from ytm_doctor.jsonio import JsonInputError, read_json
 from ytm_doctor.mirror.names import LOG_DIR, LOG_PREFIX, RSYNC_EXIT
 
@@ -40,17 +41,6 @@ class MirrorRun:
         }
 
 
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y%m%dT%H%M%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
-
-
 def read_run(folder: str, name: str) -> MirrorRun | None:
     """One real run's log, or None for a dry-run or a log that cannot be read. Old
     workspaces_mirror.py logs say `run` and `result.returncode` only: 0 is success."""
@@ -68,9 +58,7 @@ def read_run(folder: str, name: str) -> MirrorRun | None:
     status = str(data.get("status") or ("ok" if ok else "failed"))
     stamp = name[len(LOG_PREFIX) :].split(".", 1)[0].split("_", 1)[0]
     finished = (
-        _parse_time(data.get("finished_at"))
-        or _parse_time(data.get("started_at"))
-        or _parse_time(stamp)
+        parse_utc(data.get("finished_at")) or parse_utc(data.get("started_at")) or parse_utc(stamp)
     )
     if finished is None:
         return None

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
+
+from ytm_doctor.clock import parse_utc
 
 KINDS = (
     "scripts",
@@ -37,9 +38,5 @@ class StoredEntry:
 
 def epoch(text: str) -> float:
     """Seconds since the epoch of a UTC time as manifests write it; 0.0 when unreadable."""
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc).timestamp()
-        except ValueError:
-            continue
-    return 0.0
+    moment = parse_utc(text)
+    return moment.timestamp() if moment is not None else 0.0
