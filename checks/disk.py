@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
-from pathlib import Path
 
 from ytm_doctor.context import Context
 from ytm_doctor.model import Check, Finding, Rule, Severity
 from ytm_doctor.mount import mount_of
-from ytm_doctor.paths import nearest_existing
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.text import plural, size
+from ytm_doctor.volumes import LocalRoot, by_volume, local_roots
 
 GIB = 1024**3
 
@@ -42,39 +40,7 @@ RECLAIMABLE = Rule(
 )
 
 
-@dataclass(frozen=True)
-class _Root:
-    name: str
-    path: Path  # as configured
-    measured: Path  # where the volume is measured: the path, or its nearest existing ancestor
-
-
-def _roots(ctx: Context) -> list[_Root]:
-    """The configured roots that live on some volume now. A missing draft root is YTM100's
-    finding (and measuring its parent could name the wrong disk, e.g. an unplugged one); the
-    outbox is created on demand, so the volume it will be created on is the one that counts."""
-    paths = ctx.paths
-    roots = [_Root("workspace", paths.workspace_root, paths.workspace_root)]
-    if paths.draft_root is not None and paths.draft_root.is_dir():
-        roots.append(_Root("drafts", paths.draft_root, paths.draft_root))
-    outbox = paths.fallback_root
-    roots.append(_Root("outbox", outbox, nearest_existing(outbox)))
-    return roots
-
-
-def _volumes(roots: list[_Root]) -> dict[int, list[_Root]]:
-    """Roots grouped by device, in the order the roots were named."""
-    volumes: dict[int, list[_Root]] = {}
-    for root in roots:
-        try:
-            device = os.stat(root.measured).st_dev
-        except OSError:
-            continue  # vanished or unreadable: nothing to measure
-        volumes.setdefault(device, []).append(root)
-    return volumes
-
-
-def _describe(root: _Root) -> dict[str, str]:
+def _describe(root: LocalRoot) -> dict[str, str]:
     item = {"name": root.name, "path": os.fspath(root.path)}
     if root.measured != root.path:
         item["measured_at"] = os.fspath(root.measured)
@@ -88,7 +54,7 @@ class LowDisk(Check):
         warn = float(ctx.config["disk.warn_free_gib"])
         stop = float(ctx.config["disk.stop_free_gib"])
         findings = []
-        for device, roots in _volumes(_roots(ctx)).items():
+        for device, roots in by_volume(local_roots(ctx.paths)).items():
             try:
                 usage = shutil.disk_usage(roots[0].measured)  # free = f_bavail: what users get
             except OSError:

@@ -28,9 +28,10 @@ from ytm_doctor.jsonio import JsonInputError, read_json_object
 from ytm_doctor.lock import LOCK_SUFFIX, judge, read_lock
 from ytm_doctor.mirror.history import mirror_history
 from ytm_doctor.mount import mount_of, mount_table, share_state
-from ytm_doctor.paths import is_under, nearest_existing
+from ytm_doctor.paths import is_under
 from ytm_doctor.report import LATEST_MAX_BYTES, LATEST_NAME
 from ytm_doctor.store.manifest import load_manifests
+from ytm_doctor.volumes import by_volume, local_roots
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -214,24 +215,16 @@ def workspaces_link(vault: Path, share_root: Path) -> WorkspacesLink:
 def volumes(config: Config, share_mounted: bool, table: list[MountInfo]) -> list[Volume]:
     """Free space per volume of the local roots (judged against the thresholds), and of the
     share while it is mounted (shown only: nothing local is written there)."""
-    paths = config.paths
-    roots: list[tuple[str, Path]] = [("workspace", paths.workspace_root)]
-    if paths.draft_root is not None and paths.draft_root.is_dir():
-        roots.append(("drafts", paths.draft_root))
-    roots.append(("outbox", nearest_existing(paths.fallback_root)))
+    groups = [
+        [(root.name, root.measured) for root in group]
+        for group in by_volume(local_roots(config.paths)).values()
+    ]
     if share_mounted:
-        roots.append(("share", paths.share_root))
-    grouped: dict[int, list[tuple[str, Path]]] = {}
-    for name, path in roots:
-        try:
-            # The share is never grouped with a local root: it is not judged.
-            device = os.stat(path).st_dev if name != "share" else -1
-        except OSError:
-            continue
-        grouped.setdefault(device, []).append((name, path))
+        # The share is never grouped with a local root: it is not judged.
+        groups.append([("share", config.paths.share_root)])
     warn, stop = float(config["disk.warn_free_gib"]), float(config["disk.stop_free_gib"])
     found = []
-    for group in grouped.values():
+    for group in groups:
         where = group[0][1]
         try:
             usage = shutil.disk_usage(where)
