@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ytm_doctor.atomic import write_atomic
-from ytm_doctor.identity import safe_host
+from ytm_doctor.identity import published_name
 from ytm_doctor.mount import share_state
 from ytm_doctor.paths import PUBLISH_SUBDIR
 from ytm_doctor.plugins.hookspec import hookimpl
@@ -117,7 +117,6 @@ def publish_latest(report: Report, config: Config, saved: SavedReport) -> list[P
         _say(f"--publish: share is {state.status}, report not published to {paths.share_root}")
         return []
     dest_dir = paths.share_root / PUBLISH_DIR
-    host = safe_host(report.run.host)
     written = []
     try:
         if dest_dir.is_symlink():
@@ -129,7 +128,7 @@ def publish_latest(report: Report, config: Config, saved: SavedReport) -> list[P
         for source, suffix in ((saved.latest_json, ".json"), (saved.latest_html, ".html")):
             if not source.is_file():
                 continue
-            dest = dest_dir / f"ytm_doctor__{host}{suffix}"
+            dest = dest_dir / published_name(report.run.host, suffix)
             write_atomic(dest, source.read_bytes())
             written.append(dest)
     except OSError as exc:

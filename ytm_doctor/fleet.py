@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ytm_doctor.clock import parse_utc
-from ytm_doctor.identity import report_host, safe_host
+from ytm_doctor.identity import published_name, report_host
 from ytm_doctor.jsonio import JsonInputError, read_json_object
 from ytm_doctor.paths import PUBLISH_SUBDIR
 from ytm_doctor.report import LATEST_MAX_BYTES
@@ -109,7 +109,7 @@ def gather_fleet(share_root: Path, stale_after_minutes: float, now: float | None
     hosts = []
     for name in names:
         row = read_host_report(folder / name, now, stale_after_minutes * 60)
-        row.this_host = name == f"ytm_doctor__{safe_host(me)}.json"
+        row.this_host = name == published_name(me)
         hosts.append(row)
     return Fleet(
         share_root=os.fspath(share_root),

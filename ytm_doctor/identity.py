@@ -33,3 +33,9 @@ def safe_host(host: str) -> str:
     """A host name usable in a file name on every filesystem (SMB included): how `--publish`
     names this host's report on the share, and how `fleet` finds this host's row."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", host).strip(".") or "unknown-host"
+
+
+def published_name(host: str, suffix: str = ".json") -> str:
+    """The file name of `host`'s report in the share's _reports/ (`--publish` writes it,
+    `fleet` reads it)."""
+    return f"ytm_doctor__{safe_host(host)}{suffix}"

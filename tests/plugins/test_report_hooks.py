@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ytm_doctor.reports.publish import safe_host
+from ytm_doctor.identity import safe_host
 
 # Each logging plugin appends "<name> json=<saved JSON exists> html=<saved HTML exists>" to
 # writers.log beside the workspace, and says on stdout that it ran.

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ytm_doctor.reports.publish import prune_reports, safe_host
+from ytm_doctor.identity import safe_host
+from ytm_doctor.reports.publish import prune_reports
 
 
 def old_report(report_dir: Path, stamp: str, html: bool = True) -> list[Path]:
