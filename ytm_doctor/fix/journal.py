@@ -7,16 +7,21 @@ a record `ytm-doctor undo` can use. audit.jsonl: one line per --run and per brea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.clock import file_stamp, now_iso_micros, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
 from ytm_doctor.jsonio import JsonInputError, dumps_json, loads_json_object
+
+if TYPE_CHECKING:
+    from ytm_doctor.lock import Lock
 
 JOURNAL_PREFIX = "journal__"
 AUDIT_NAME = "audit.jsonl"
@@ -174,3 +179,18 @@ def audit(log_dir: Path, record: dict[str, Any]) -> None:
         log_dir / AUDIT_NAME,
         {"time": now_iso_micros(), "user": current_user(), "host": socket.gethostname(), **record},
     )
+
+
+def audit_takeover(log_dir: Path, lock: Lock, command: str) -> None:
+    """When `lock` was taken over from a stale owner: one line on stderr and one in the audit
+    log (which must not stop the command that took it). Nothing when the lock was free."""
+    if lock.took_over is None:
+        return
+    from ytm_doctor.lock import takeover_record
+
+    print(
+        f"ytm-doctor: took over a stale {lock.name} lock from {lock.took_over.describe()}",
+        file=sys.stderr,
+    )
+    with contextlib.suppress(OSError):
+        audit(log_dir, takeover_record(lock, command))

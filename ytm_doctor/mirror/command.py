@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from ytm_doctor.clock import file_stamp, utc_now
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.fixer import FixContext
+from ytm_doctor.fix.journal import audit_takeover
 from ytm_doctor.fix.operation import operations_for
 from ytm_doctor.fix.run import RunOutcome, run_plan
 from ytm_doctor.jsonio import dumps_json
@@ -31,7 +32,6 @@ from ytm_doctor.mirror.engine import (
     LOCK_NAME,
     MirrorOutcome,
     MirrorSettings,
-    audit_takeover,
     delete_refusal,
     mirror_lock,
     mirror_once,
@@ -111,7 +111,7 @@ def mirror_command(config: Config, argv: list[str]) -> int:
         raise UsageError(f"mirror: cannot take the lock {lock.path}: {exc}") from None
     fixes.append(rsync_fix(paths.vault_workspaces_root.name, delete=delete))
     try:
-        audit_takeover(paths, lock)
+        audit_takeover(paths.report_dir, lock, "mirror")
         return _real_run(ctx, lock, fixes, argv, as_json)
     finally:
         lock.release()

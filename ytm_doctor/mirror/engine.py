@@ -31,7 +31,6 @@ command is ytm_doctor/mirror/command.py; the fixer of YTM703 is fixers/mirror.py
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import sys
@@ -45,7 +44,7 @@ from ytm_doctor.clock import file_stamp, iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.identity import current_user
 from ytm_doctor.jsonio import dumps_json
-from ytm_doctor.lock import Lock, lock_path, takeover_record
+from ytm_doctor.lock import Lock, lock_path
 from ytm_doctor.mirror.filters import InputPlan, plan_input, plan_rules
 from ytm_doctor.mirror.links import LinkPlan, Portable, plan_links, walk_skips, write_links
 from ytm_doctor.mirror.linkwalk import CACHE_NAME
@@ -440,16 +439,3 @@ def mirror_lock(paths: Paths, command: str, config: Config) -> Lock:
         command=command[:200],
         stale_after=float(config["locks.stale_after_sec"]),
     )
-
-
-def audit_takeover(paths: Paths, lock: Lock) -> None:
-    if lock.took_over is None:
-        return
-    from ytm_doctor.fix.journal import audit
-
-    print(
-        f"ytm-doctor: took over a stale mirror lock from {lock.took_over.describe()}",
-        file=sys.stderr,
-    )
-    with contextlib.suppress(OSError):  # the audit line must not stop the mirror
-        audit(paths.report_dir, takeover_record(lock, "mirror"))

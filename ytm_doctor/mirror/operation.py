@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ytm_doctor.errors import UsageError
+from ytm_doctor.fix.journal import audit_takeover
 from ytm_doctor.fix.operation import Operation, Refused
 from ytm_doctor.fix.plan import Action, Fix, PathRef
 from ytm_doctor.lock import LockBusy
@@ -23,7 +24,6 @@ from ytm_doctor.mirror.backups import backup_rel, prune_backups, restore_backup
 from ytm_doctor.mirror.engine import (
     LOCK_NAME,
     MirrorSettings,
-    audit_takeover,
     delete_refusal,
     mirror_lock,
     mirror_once,
@@ -138,7 +138,7 @@ def _mirror_lock(ex, command: str) -> Iterator[Any]:
         own.acquire()
     except LockBusy as exc:
         raise Refused(f"another mirror is running: {exc.info.describe()}") from None
-    audit_takeover(paths, own)
+    audit_takeover(paths.report_dir, own, "mirror")
     try:
         yield own
     finally:

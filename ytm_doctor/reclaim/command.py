@@ -14,7 +14,6 @@ failed, the share cannot be read (--run), or a store holds the lock; 4 bad input
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shlex
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ExitCode, UsageError
 from ytm_doctor.fix.executor import FixResult
+from ytm_doctor.fix.journal import audit_takeover
 from ytm_doctor.fix.operation import operations_for
 from ytm_doctor.fix.output import print_results, result_json, results_line, undo_hint
 from ytm_doctor.fix.plan import Action, Fix
@@ -129,7 +129,7 @@ def _run(
     except OSError as exc:
         raise UsageError(f"reclaim: cannot take the lock {lock.path}: {exc}") from None
     try:
-        _audit_takeover(ctx, lock)
+        audit_takeover(ctx.paths.report_dir, lock, "reclaim")
         outcome = run_plan(
             ctx, fixes, operations_for(config), command="reclaim", argv=argv, header={}
         )
@@ -237,17 +237,3 @@ def _json(
         out["reclaimed_bytes"] = sum(freed.values())
         out["results"] = [result_json(r) for r in results]
     return out
-
-
-def _audit_takeover(ctx: Context, lock: Any) -> None:
-    if lock.took_over is None:
-        return
-    from ytm_doctor.fix.journal import audit
-    from ytm_doctor.lock import takeover_record
-
-    print(
-        f"ytm-doctor: took over a stale store lock from {lock.took_over.describe()}",
-        file=sys.stderr,
-    )
-    with contextlib.suppress(OSError):
-        audit(ctx.paths.report_dir, takeover_record(lock, "reclaim"))

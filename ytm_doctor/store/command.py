@@ -20,7 +20,6 @@ the outbox, or (store) another store holds the lock; 4 bad input (one line).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shlex
 import sys
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.clock import file_stamp
 from ytm_doctor.context import Context
 from ytm_doctor.errors import ExitCode, UsageError
+from ytm_doctor.fix.journal import audit_takeover
 from ytm_doctor.fix.operation import OperationRegistry, operations_for
 from ytm_doctor.fix.output import print_plan
 from ytm_doctor.fix.plan import Fix, Plan, Unfixable
@@ -230,7 +230,7 @@ def _finish(
     except OSError as exc:
         raise UsageError(f"{command}: cannot take the lock {lock.path}: {exc}") from None
     try:
-        _audit_takeover(ctx, lock, command)
+        audit_takeover(ctx.paths.report_dir, lock, command)
         code = execute(config, ctx, plan, command, argv)
     finally:
         lock.release()
@@ -330,17 +330,3 @@ def _lock(config: Config, argv: list[str]):
         command=shlex.join(["ytm-doctor", *argv])[:200],
         stale_after=float(config["locks.stale_after_sec"]),
     )
-
-
-def _audit_takeover(ctx: Context, lock, command: str) -> None:
-    if lock.took_over is None:
-        return
-    from ytm_doctor.fix.journal import audit
-    from ytm_doctor.lock import takeover_record
-
-    print(
-        f"ytm-doctor: took over a stale store lock from {lock.took_over.describe()}",
-        file=sys.stderr,
-    )
-    with contextlib.suppress(OSError):
-        audit(ctx.paths.report_dir, takeover_record(lock, command))
