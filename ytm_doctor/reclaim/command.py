@@ -32,6 +32,9 @@ from ytm_doctor.fix.run import check_plan, run_plan
 from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.model import display
 from ytm_doctor.reclaim.survey import RELEASE, EpisodeSpace, Item, survey
+
+# One store, flush or reclaim at a time: all of them judge the manifests.
+from ytm_doctor.store.command import LOCK_NAME as STORE_LOCK
 from ytm_doctor.store.layout import shared_store_readable
 from ytm_doctor.text import plural, size
 
@@ -40,7 +43,6 @@ if TYPE_CHECKING:
     from ytm_doctor.context import Scope
 
 RULE = "YTM502"  # the rule that points here (reclaimable-space)
-STORE_LOCK = "store"  # one store, flush or reclaim at a time: all of them judge the manifests
 
 
 def reclaim_command(config: Config, options: argparse.Namespace, argv: list[str]) -> int:
