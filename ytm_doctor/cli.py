@@ -113,6 +113,44 @@ def _value_options() -> set[str]:
     return found
 
 
+def _config_options() -> tuple[set[str], set[str]]:
+    """The shared configuration options (every option string, and those that take a value):
+    what usually comes before a command's name (`ytm-doctor --config F mirror --run`)."""
+    from ytm_doctor.commands.options import config_options
+
+    parser = argparse.ArgumentParser(add_help=False)
+    config_options(parser)
+    known: set[str] = set()
+    values: set[str] = set()
+    for action in parser._actions:
+        known.update(action.option_strings)
+        if action.nargs != 0:
+            values.update(action.option_strings)
+    return known, values
+
+
+def _command_after_config_options(argv: list[str]) -> tuple[str, list[str]] | None:
+    """The command when only configuration options (spelled out) come before its name; None
+    when some other option does, and every command's parser must be asked which take values.
+    Building those parsers imports every command's module: a tenth of a second that a
+    scheduled `ytm-doctor --config F mirror --run` need not pay."""
+    known, values = _config_options()
+    skip = False
+    for i, token in enumerate(argv):
+        if skip:
+            skip = False
+        elif token in values:
+            skip = True  # its value is never the command's name (--config fix)
+        elif token.startswith("-"):
+            if token == "--" or token.split("=", 1)[0] not in known:
+                return None  # another option, an abbreviation or the end of options
+        elif token in commands.COMMANDS:
+            return token, argv[:i] + argv[i + 1 :]
+        else:
+            return None  # a bare word that names no command
+    return None
+
+
 def split_command(argv: list[str]) -> tuple[str, list[str]]:
     """The command (first bare word naming one, options may come before it) and the rest."""
     if argv and argv[0] in commands.COMMANDS:
@@ -120,6 +158,9 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
     words = argv[: argv.index("--")] if "--" in argv else argv
     if not any(token in commands.COMMANDS for token in words):
         return commands.DEFAULT, list(argv)  # no word names a command: again no parser needed
+    found = _command_after_config_options(argv)
+    if found is not None:
+        return found
     value_options = _value_options()
     skip = False
     for i, token in enumerate(argv):

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from json import JSONEncoder
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -275,7 +276,10 @@ class Report:
 
     def write_json(self, out: TextIO) -> None:
         """The JSON report, written finding by finding: memory stays flat however many findings
-        there are (the same text as json.dumps(self.to_json(), ensure_ascii=False, indent=2))."""
+        there are. It is laid out as json.dumps(indent=2) lays it out, but for each finding,
+        which is one line: a report is grepped and diffed line by line, and json's C encoder
+        writes compact text only, ten times as fast as its indenting one (a scan with 20,000
+        findings spent half a second laying them out)."""
         data = self.to_json_head()
         as_json = self.finding_writer()
         keys = list(data)
@@ -296,14 +300,14 @@ class Report:
             out.write('  "findings": []')
             return
         out.write('  "findings": [\n    ')
-        pad = "    "
-        sep = ",\n" + pad
+        sep = ",\n    "
+        one_line = JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
         findings = self.findings
         for start in range(0, len(findings), _CHUNK):
             chunk = findings[start : start + _CHUNK]
             if start:
                 out.write(sep)
-            out.write(sep.join([dumps_indented(as_json(f), pad) for f in chunk]))
+            out.write(sep.join([one_line(as_json(f)) for f in chunk]))
         out.write("\n  ]")
 
 

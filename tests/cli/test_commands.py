@@ -90,7 +90,7 @@ def test_a_command_added_by_one_module_and_one_registry_line(world, hello, cli):
     res = cli("hello", "--name", "you")
     assert res.code == 0, res.err
     assert res.out == "hello you: ws, plugins loaded, argv=['hello', '--name', 'you']\n"
-    # An option before the command's name: found by the slow path, which builds every parser.
+    # A configuration option before the command's name.
     res = cli("--config", "ytm-doctor.yaml", "hello")
     assert res.code == 0, res.err
     assert res.out.startswith("hello world: ws, plugins loaded")
@@ -151,3 +151,26 @@ def test_store_mirror_and_demo_import_no_other_command_and_no_plugin(argv):
     assert not others & set(modules)
     for heavy in ("ytm_doctor.checks", "ytm_doctor.reports", "ytm_doctor.session"):
         assert heavy not in modules
+
+
+def test_the_command_is_found_after_any_option(monkeypatch):
+    from ytm_doctor import cli
+
+    # Configuration options before the name: their values are never taken for a command,
+    # and no other command's parser is built to tell.
+    def every_parser():
+        raise AssertionError("built every command's parser")
+
+    with monkeypatch.context() as m:
+        m.setattr(cli, "_value_options", every_parser)
+        assert cli.split_command(["--config", "fix", "mirror", "--run"]) == (
+            "mirror",
+            ["--config", "fix", "--run"],
+        )
+        assert cli.split_command(["--config=x", "-p", "store", "undo"]) == (
+            "undo",
+            ["--config=x", "-p", "store"],
+        )
+    # Any other option before it: every parser says which options take a value.
+    assert cli.split_command(["--channel", "fix", "fix"]) == ("fix", ["--channel", "fix"])
+    assert cli.split_command(["-k", "store", "--json"]) == ("scan", ["-k", "store", "--json"])

@@ -176,9 +176,10 @@ def test_report_validates_against_the_schema(tmp_path: Path) -> None:
     }
 
 
-def test_written_report_is_json_dumps_of_the_report(tmp_path: Path) -> None:
-    """The streamed text is the report as json.dumps(indent=2) writes it, even for names
-    holding line separators (once split as if they were newlines, which made invalid JSON)."""
+def test_written_report_is_the_report_with_one_line_per_finding(tmp_path: Path) -> None:
+    """The streamed text is the report laid out as json.dumps(indent=2) lays it out, each
+    finding on one line, even for names holding line separators (once split as if they were
+    newlines, which made invalid JSON)."""
     groups = sample_findings()
     odd = RULE_W.finding(
         "odd", root="workspace", path="a\u2028b\x85c", abs_path="/w/a\u2029", details={"e": {}}
@@ -186,7 +187,20 @@ def test_written_report_is_json_dumps_of_the_report(tmp_path: Path) -> None:
     checks = [Emitter(RULE_V, groups["T100"]), Emitter(RULE_W, [*groups["T200"], odd])]
     report = run_scan(make_config(make_world(tmp_path), checks), Scope(), [])
     text = report.dumps()
-    assert text == json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+    data = report.to_json()
+    assert json.loads(text) == data
+    findings = data.pop("findings")
+    assert len(findings) > 2
+    lines = text.split("\n")
+    start = lines.index('  "findings": [')
+    assert lines[start + 1 : start + 1 + len(findings)] == [
+        "    " + json.dumps(f, ensure_ascii=False) + ("," if i < len(findings) - 1 else "")
+        for i, f in enumerate(findings)
+    ]
+    assert lines[start + 1 + len(findings)] == "  ],"
+    # Everything else is as json.dumps(indent=2) writes it.
+    rest = lines[:start] + ['  "findings": null,'] + lines[start + 2 + len(findings) :]
+    assert "\n".join(rest) == json.dumps(report.to_json_head(), ensure_ascii=False, indent=2) + "\n"
     assert "a\u2028b\x85c" in {f["path"] for f in json.loads(text)["findings"]}
 
 
