@@ -50,25 +50,33 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{command}: {message}" if command else message)
 
 
+class ProgramParser(Parser):
+    """The program's own parser, whose help lists every command with its one-line help. That
+    list imports every command's module, so it is made only when the help is shown: a scan
+    needs none of the other commands."""
+
+    def format_help(self) -> str:
+        from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
+
+        if self.epilog is None:
+            width = max(len(name) for name in commands.COMMANDS)  # the column of names
+            listed = "\n".join(
+                f"  {name:<{width}}  {commands.load(name).help}" for name in commands.COMMANDS
+            )
+            self.epilog = EPILOG.format(commands=listed, env=CONFIG_ENV, name=DEFAULT_CONFIG_NAME)
+        return super().format_help()
+
+
 def build_parser(command: Command, pm: pluggy.PluginManager | None = None) -> Parser:
     """The parser of `command`; the default command's is the program's own (`ytm-doctor
     --help`): it lists every command, has --version and takes the plugins' options."""
     from ytm_doctor.commands.options import config_options
-    from ytm_doctor.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
 
     if command.name == commands.DEFAULT:
-        width = max(len(name) for name in commands.COMMANDS)  # the help's column of names
-        parser = Parser(
+        parser = ProgramParser(
             prog=PROG,
             description="A pytest-style doctor for the Hot workspace and the Vault share. "
             "Without a command: scan.",
-            epilog=EPILOG.format(
-                commands="\n".join(
-                    f"  {name:<{width}}  {commands.load(name).help}" for name in commands.COMMANDS
-                ),
-                env=CONFIG_ENV,
-                name=DEFAULT_CONFIG_NAME,
-            ),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         config_options(parser)
