@@ -224,7 +224,29 @@ def test_mount_table_survives_psutil_failure(monkeypatch: pytest.MonkeyPatch) ->
         raise OSError("no /proc")
 
     monkeypatch.setattr(psutil, "disk_partitions", boom)  # mount_table imports it when called
+    monkeypatch.setattr(mount_module, "PROC_MOUNTS", "/nonexistent/mounts")  # Linux: psutil next
     assert mount_module.mount_table() == []
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mounts"), reason="Linux's mount list")
+def test_mount_table_is_what_psutil_reads() -> None:
+    """On Linux the table is read from /proc without psutil: the same mounts, in order."""
+    listed = [MountInfo(p.mountpoint, p.fstype, p.device) for p in psutil.disk_partitions(True)]
+    assert mount_module.mount_table() == listed
+    assert any(info.mountpoint == "/" for info in listed)
+
+
+def test_mount_names_with_spaces_and_backslashes_are_unescaped() -> None:
+    text = (
+        b"//nas/My\\040Share /Volumes/My\\040Share cifs rw,relatime 0 0\n"
+        b"user@host:/v /mnt/a\\134b\\011c fuse.sshfs rw 0 0\n"
+        b"/dev/sda1 /mnt/caf\xc3\xa9\xff ext4 rw 0 0\n"
+    )
+    assert mount_module.proc_mounts(text) == [
+        MountInfo("/Volumes/My Share", "cifs", "//nas/My Share"),
+        MountInfo("/mnt/a\\b\tc", "fuse.sshfs", "user@host:/v"),
+        MountInfo(os.fsdecode(b"/mnt/caf\xc3\xa9\xff"), "ext4", "/dev/sda1"),
+    ]
 
 
 @pytest.mark.parametrize("fstype", ["cifs", "smbfs", "nfs", "nfs4", "afpfs", "fuse.sshfs", "CIFS"])
