@@ -6,7 +6,6 @@ any of them off (`ytm-doctor list --plugins` shows every name and where it came 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib
 import importlib.machinery
@@ -162,6 +161,8 @@ def _refuse_unknown_blocks(requested: list[str], config_plugins: Iterable[str]) 
     for name in blocked:
         if name in known or (os.sep in name or "/" in name):
             continue  # a path: load_plugin compares it with the absolute path it loads
+        import difflib  # only to suggest a name: not on every start-up
+
         close = difflib.get_close_matches(name, sorted(known), n=3)
         hint = f" (did you mean {' or '.join('no:' + c for c in close)}?)" if close else ""
         raise UsageError(f"-p no:{name}: no plugin is named {name}{hint}")

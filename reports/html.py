@@ -18,11 +18,8 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from markupsafe import Markup
 
 from ytm_doctor import ssot_files
 from ytm_doctor.atomic import write_atomic
@@ -384,6 +381,8 @@ def _environment() -> jinja2.Environment:
     code the scan would run, in a folder others may write to, is not worth the milliseconds."""
     # jinja2 is imported only here: every scan loads this plugin (its --html option), but only
     # a scan that writes a page renders one, and the import alone costs more than a small scan.
+    from importlib import resources  # with tempfile, shutil and zipfile: only to render
+
     import jinja2
 
     templates = resources.files("ytm_doctor.reports").joinpath("templates")
@@ -413,6 +412,8 @@ def render_html(
 ) -> str:
     """The whole report as one HTML document; `history` (the saved reports with this scan
     last) adds the trend chart and how long each finding has been open."""
+    import markupsafe  # here: every scan loads this plugin, few render a page
+
     env = _environment()
     data = report.to_json()
     findings = data["findings"]
@@ -444,7 +445,7 @@ def render_html(
         history=history,
         bulk=bulk_fixes(findings, data["config"].get("config_file")),
         new_in_report=len(set(data["new"]) & {f["fingerprint"] for f in findings}),
-        script=Markup(script),
+        script=markupsafe.Markup(script),
         script_hash=script_hash,
     )
 

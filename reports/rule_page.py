@@ -9,11 +9,16 @@ the page is shown as escaped preformatted text: everything is still there, only 
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 
 def to_html(markdown: str, heading_offset: int = 1) -> Markup:
     """The page as HTML; `# Title` becomes <h{1 + heading_offset}> so it nests in the report."""
+    from markupsafe import Markup  # here: every scan loads the HTML plugin, few render a page
+
     try:
         from markdown_it import MarkdownIt  # imported here: only the HTML report needs it
     except ImportError:

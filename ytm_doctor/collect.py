@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -106,6 +105,8 @@ def _known_prefix(option: str, prefix: str, codes: list[str]) -> None:
     runs. As ruff does, it is a usage error, with the closest codes."""
     if any(code.startswith(prefix) for code in codes):
         return
+    import difflib  # only to suggest a name: not on every start-up
+
     close = difflib.get_close_matches(prefix, codes, n=3)
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     raise UsageError(f"{option} {prefix}: no rule has this code or prefix{hint}")

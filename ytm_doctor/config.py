@@ -7,7 +7,6 @@ supplies the defaults; `ytm-doctor config` prints each resolved value and where 
 from __future__ import annotations
 
 import argparse
-import difflib
 import math
 import os
 import urllib.parse
@@ -408,6 +407,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
     flat = flatten(data)
     for key in flat:
         if key not in KEYS:
+            import difflib  # only to suggest a name: not on every start-up
+
             hint = difflib.get_close_matches(key, KEYS, n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
             raise ConfigError(f"{path}: unknown key '{key}'{suggestion}")
@@ -453,6 +454,8 @@ def parse_set_option(item: str) -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or key not in KEYS:
+        import difflib  # only to suggest a name: not on every start-up
+
         hint = difflib.get_close_matches(key, KEYS, n=1)
         suggestion = f" (did you mean {hint[0]}?)" if hint else ""
         # The key only: the value may be a secret given under a mistyped key.
@@ -461,7 +464,7 @@ def parse_set_option(item: str) -> tuple[str, Any]:
     import yaml
 
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = yaml.load(raw, Loader=ssot_files.safe_loader()) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
     return key, value

@@ -26,7 +26,6 @@ import contextlib
 import errno
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ from typing import Any
 
 from ytm_doctor.atomic import write_atomic
 from ytm_doctor.clock import iso_seconds
+from ytm_doctor.identity import host_name
 from ytm_doctor.jsonio import JsonInputError, read_json_object
 
 try:
@@ -147,7 +147,7 @@ def judge(
             return Verdict(False, "being written")
         return Verdict(True, "unreadable: its writer died while writing it")
     age = now - info.heartbeat
-    if info.host == socket.gethostname():
+    if info.host == host_name():
         owner = _running(info.pid, info.started_at)
         silent = age > stale_after
         if owner is not False:
@@ -249,7 +249,7 @@ class Lock:
         now = time.time()
         info = LockInfo(
             self.name,
-            socket.gethostname(),
+            host_name(),
             os.getpid(),
             os.urandom(8).hex(),
             now,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -82,6 +81,8 @@ class _Run:
             error.update(root=entry.root, path=entry.rel)
         # The one-line message says what; the traceback says where, which is what a plugin's
         # author needs (kept in the JSON report, shown by the terminal under -v).
+        import traceback  # on first error: its import costs every scan's start-up
+
         error["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.errors.append(error)
 

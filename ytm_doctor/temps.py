@@ -10,16 +10,16 @@ live process, or of another host (the gateway writing to the same share), is nev
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 
+from ytm_doctor.identity import host_name
 from ytm_doctor.names import fit_name
 
 TEMP_MARK = ".ytm-tmp-"
 
 
 def host_tag() -> str:
-    return socket.gethostname().replace(os.sep, "_") or "host"
+    return host_name().replace(os.sep, "_") or "host"
 
 
 def temp_name(name: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.clock import file_stamp, now_iso_micros, utc_now
 from ytm_doctor.errors import UsageError
-from ytm_doctor.identity import current_user
+from ytm_doctor.identity import current_user, host_name
 from ytm_doctor.jsonio import JsonInputError, dumps_json, loads_json_object
 
 if TYPE_CHECKING:
@@ -177,7 +176,7 @@ def audit(log_dir: Path, record: dict[str, Any]) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     _append_line(
         log_dir / AUDIT_NAME,
-        {"time": now_iso_micros(), "user": current_user(), "host": socket.gethostname(), **record},
+        {"time": now_iso_micros(), "user": current_user(), "host": host_name(), **record},
     )
 
 

@@ -5,7 +5,6 @@ not both planned."""
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from ytm_doctor.fix.fixer import FixContext, Fixer
 from ytm_doctor.fix.operation import OperationRegistry
 from ytm_doctor.fix.plan import Fix, PathRef, Plan, Unfixable
 from ytm_doctor.fix.state import path_state
+from ytm_doctor.identity import host_name
 from ytm_doctor.model import Finding, Rule, Severity
 
 if TYPE_CHECKING:
@@ -171,5 +171,5 @@ def new_plan(ctx: Context, created: datetime, fixes: list[Fix], unfixable: list[
         fixes=fixes,
         unfixable=unfixable,
         roots={k: os.fspath(v) for k, v in ctx.paths.named_roots().items()},
-        host=socket.gethostname(),
+        host=host_name(),
     )

@@ -32,7 +32,6 @@ command is ytm_doctor/mirror/command.py; the fixer of YTM703 is fixers/mirror.py
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.atomic import create_atomic
 from ytm_doctor.clock import file_stamp, iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
-from ytm_doctor.identity import current_user
+from ytm_doctor.identity import current_user, host_name
 from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.lock import Lock, lock_path
 from ytm_doctor.mirror.filters import InputPlan, plan_input, plan_rules
@@ -187,7 +186,7 @@ def _base_record(paths: Paths, *, run: bool, delete: bool, started: datetime) ->
         "started_at": iso_seconds(started),
         "finished_at": None,
         "duration_sec": None,
-        "host": socket.gethostname(),
+        "host": host_name(),
         "user": current_user(),
         "src": "workspace:.",
         "dest": "vault:.",

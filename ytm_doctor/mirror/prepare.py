@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from ytm_doctor.clock import iso_seconds, utc_now
 from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.plan import Action, Fix, PathRef
+from ytm_doctor.identity import host_name
 from ytm_doctor.paths import SENTINEL_NAME
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def sentinel_bytes(namespace: str) -> bytes:
         "schema": SENTINEL_SCHEMA,
         "namespace": namespace,
         "created_at": iso_seconds(utc_now()),
-        "host": socket.gethostname(),
+        "host": host_name(),
         "created_by": "ytm-doctor bootstrap-sentinel",
     }
     return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

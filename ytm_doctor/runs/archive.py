@@ -6,7 +6,6 @@ and moves every run back. Shared by `archive runs` and the archive-runs fixer (Y
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.clock import iso_seconds
 from ytm_doctor.fix.plan import Action, Fix, PathRef
+from ytm_doctor.identity import host_name
 from ytm_doctor.jsonio import dumps_json
 from ytm_doctor.runs.layout import (
     ARCHIVE_DIR,
@@ -143,7 +143,7 @@ def _report(
         "schema": REPORT_SCHEMA,
         "tool": "ytm-doctor",
         "created_at": iso_seconds(created),
-        "host": socket.gethostname(),
+        "host": host_name(),
         "reason": reason,
         "archive_dir": archive_rel(stamp),
         "scope": selection.to_json(),

@@ -7,7 +7,6 @@ is gone), and nothing changed for it. One Fix for the runs that can go back, wit
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ytm_doctor.clock import iso_seconds
 from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.plan import Action, Fix, PathRef
+from ytm_doctor.identity import host_name
 from ytm_doctor.jsonio import JsonInputError, dumps_json, read_json
 from ytm_doctor.paths import is_under
 from ytm_doctor.runs.layout import (
@@ -189,7 +189,7 @@ def _restore_report(plan: RestorePlan, only: str | None) -> dict[str, Any]:
         "schema": RESTORE_SCHEMA,
         "tool": "ytm-doctor",
         "created_at": iso_seconds(plan.created),
-        "host": socket.gethostname(),
+        "host": host_name(),
         "archive_report": plan.report.rel,
         "only_run_id": only,
         "restored": [

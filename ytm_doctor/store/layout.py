@@ -22,7 +22,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import socket
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.errors import UsageError
 from ytm_doctor.fix.plan import Action, Fix, PathRef
 from ytm_doctor.hashing import sha256_of
+from ytm_doctor.identity import host_name
 from ytm_doctor.jsonio import JsonInputError, read_json
 from ytm_doctor.store import manifest
 from ytm_doctor.store.manifest import Manifest, StoredEntry, latest_by_path, load_manifests
@@ -448,7 +448,7 @@ class StorePlanner:
         self.target = target
         self.stamp = stamp
         self.created_at = now_iso_micros()
-        self.host = socket.gethostname()
+        self.host = host_name()
         self._latest: dict[str, tuple[Manifest, StoredEntry]] | None = None
         self._names: set[str] = set()
 

@@ -11,13 +11,13 @@ not copied again, a manifest already there is not written again.
 from __future__ import annotations
 
 import os
-import socket
 import stat
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.clock import now_iso_micros
 from ytm_doctor.fix.plan import Action, Fix, PathRef, Unfixable
 from ytm_doctor.hashing import sha256_of
+from ytm_doctor.identity import host_name
 from ytm_doctor.store import manifest
 from ytm_doctor.store.layout import SUPERSEDED, base_rel, outbox_base
 from ytm_doctor.store.manifest import Manifest, latest_by_path, load_manifests
@@ -84,7 +84,7 @@ def _flush_one(ctx, m: Manifest, base: str, shared_latest, stamp: str) -> Fix:
         data = dict(m.data)
         data.update(
             mode="shared",
-            host=socket.gethostname(),
+            host=host_name(),
             flushed_from="outbox",
             flushed_at=now_iso_micros(),
             outbox_host=m.data.get("host"),
