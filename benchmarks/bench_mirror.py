@@ -15,8 +15,10 @@ and prints the medians (wall and CPU of the child processes) and best wall times
 mirror / rsync next to its target (1.05), and a breakdown of the mirror's median run: rsync's
 own time (from the run log), the walk of Hot for its links, and the rest (start-up, lock,
 journal, log). --nice N sets YTM_MIRROR_NICE for the mirror and `nice -n N` for the reference
-(the policy's 10 by default). Python writes its bytecode cache here as in any install, so no
-run compiles the modules again (PYTHONDONTWRITEBYTECODE is dropped for the mirror).
+(the policy's 10 by default). The mirror runs a copy of the checkout installed as users install
+it (benchmarks/installed.py), not the editable install of development. Python writes its
+bytecode cache here as in any install, so no run compiles the modules again
+(PYTHONDONTWRITEBYTECODE is dropped for the mirror).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from installed import installed_env
 
 SENTINEL = ".ytm_vault_workspaces_root.json"
 
@@ -146,7 +150,10 @@ def main() -> None:
     env["YTM_DOCTOR_CONFIG"] = str(config)
     env["YTM_MIRROR_NICE"] = str(args.nice)
     argvs = commands(base, args.nice)
+    install = Path(tempfile.mkdtemp(prefix="ytm-bench-install-"))
     try:
+        env, what = installed_env(install, env)
+        print(f"timing {what}")
         for _ in range(2):  # in sync, and warm caches, before anything is timed
             for argv in argvs.values():
                 timed(argv, env)
@@ -164,6 +171,7 @@ def main() -> None:
                     inner.append((seconds, log["rsync_seconds"], log["links"]["walk_seconds"]))
         report(args, wall, cpu, inner)
     finally:
+        shutil.rmtree(install, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
 
