@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.reports.html import _environment
+from ytm_doctor.reports.html_page import _environment
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config

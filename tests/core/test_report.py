@@ -199,8 +199,9 @@ def test_written_report_is_the_report_with_one_line_per_finding(tmp_path: Path) 
     ]
     assert lines[start + 1 + len(findings)] == "  ],"
     # Everything else is as json.dumps(indent=2) writes it.
-    rest = lines[:start] + ['  "findings": null,'] + lines[start + 2 + len(findings) :]
-    assert "\n".join(rest) == json.dumps(report.to_json_head(), ensure_ascii=False, indent=2) + "\n"
+    rest = [*lines[:start], '  "findings": null,', *lines[start + 2 + len(findings) :]]
+    head = json.dumps(report.to_json_head(), ensure_ascii=False, indent=2)
+    assert "\n".join(rest) == head + "\n"
     assert "a\u2028b\x85c" in {f["path"] for f in json.loads(text)["findings"]}
 
 

@@ -24,7 +24,8 @@ from ytm_doctor.cli import main
 from ytm_doctor.demo import DemoInfo, build_demo
 from ytm_doctor.model import Finding, Rule, Severity
 from ytm_doctor.report import CheckOutcome, Report, new_run
-from ytm_doctor.reports.html import LATEST_HTML, render_html, rule_page_text
+from ytm_doctor.reports.html import LATEST_HTML
+from ytm_doctor.reports.html_page import render_html, rule_page_text
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "build" / "artifacts"
