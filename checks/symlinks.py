@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
 from typing import Any
 
+from ytm_doctor.clock import iso_seconds, parse_file_stamp
 from ytm_doctor.model import Check, Entry, Finding, Rule, Severity, Subscription
 from ytm_doctor.plugins.hookspec import hookimpl
 from ytm_doctor.workspace import BACKUP_MARK, episode_of, is_run_draft_link
@@ -187,13 +187,8 @@ def _kind_at(path: str) -> str:
 def parse_stamp(stamp: str) -> str | None:
     """The ISO time of a `20260126T070401Z` stamp, or None when it is not one."""
     m = STAMP.match(stamp)
-    if not m:
-        return None
-    try:
-        moment = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = parse_file_stamp(m.group(1) + "Z") if m else None
+    return iso_seconds(moment) if moment is not None else None
 
 
 class BackupSymlinkResidue(Check):

@@ -38,6 +38,23 @@ def file_stamp(moment: datetime) -> str:
     return moment.strftime(FILE_STAMP)
 
 
+def parse_file_stamp(stamp: str) -> datetime | None:
+    """The aware UTC time of a file_stamp (20260124T234507Z), or None when `stamp` is not one
+    (another length or layout, a month 13). Read by hand: datetime.strptime's first call
+    imports _strptime, locale and calendar and builds their patterns, a few milliseconds of
+    every command that reads a run's or a backup's name."""
+    digits = stamp[:8] + stamp[9:15]
+    if len(stamp) != 16 or stamp[8] != "T" or stamp[15] != "Z" or not digits.isdigit():
+        return None
+    if not digits.isascii():
+        return None  # isdigit() also takes other scripts' digits
+    fields = (digits[:4], digits[4:6], digits[6:8], digits[8:10], digits[10:12], digits[12:])
+    try:
+        return datetime(*map(int, fields), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
 def parse_utc(text: object) -> datetime | None:
     """A time as ytm-doctor writes it (iso_seconds, iso_millis, iso_micros or file_stamp) as an
     aware UTC datetime; None for anything else (not text, another format)."""

@@ -13,7 +13,8 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+
+from ytm_doctor.clock import parse_file_stamp
 
 BACKUP_ROOT = "ytm_mirror_backups"  # under the share root, outside ytm_workspaces/
 DAY = 86400
@@ -26,13 +27,8 @@ def backup_rel(run_id: str) -> str:
 
 def _run_time(name: str, folder: str) -> float:
     """When the run that filled `folder` started: from its run id's stamp, else its mtime."""
-    # By hand: datetime.strptime costs its module's import on every mirror.
-    digits = name[:8] + name[9:15]
-    if len(name) >= 16 and name[8] == "T" and name[15] == "Z" and digits.isdigit():
-        parts = (digits[:4], digits[4:6], digits[6:8], digits[8:10], digits[10:12], digits[12:])
-        with contextlib.suppress(ValueError):
-            return datetime(*map(int, parts), tzinfo=timezone.utc).timestamp()
-    return os.lstat(folder).st_mtime
+    moment = parse_file_stamp(name[:16])
+    return moment.timestamp() if moment is not None else os.lstat(folder).st_mtime
 
 
 def prune_backups(share_root: str, keep_days: int, now: float | None = None) -> list[str]:

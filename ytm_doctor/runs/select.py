@@ -16,15 +16,14 @@ runs' trees say (`.keep`, the newest mtime inside, sizes) for the runs still in 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ytm_doctor.clock import parse_file_stamp
 from ytm_doctor.errors import UsageError
 from ytm_doctor.runs.layout import (
     CHANNEL_RUN_RE,
@@ -121,10 +120,9 @@ class RunInfo:
         because writing a `.keep` into an old run (or touching it) must not make it "newest"
         and push a genuinely newer run out of the guard."""
         match = STAMP_RE.search(self.run_id)
-        if match:
-            with contextlib.suppress(ValueError):
-                made = datetime.strptime(match.group(0), "%Y%m%dT%H%M%SZ")
-                return int(made.replace(tzinfo=timezone.utc).timestamp()) * 1_000_000_000
+        made = parse_file_stamp(match.group(0)) if match else None
+        if made is not None:
+            return int(made.timestamp()) * 1_000_000_000
         return self.mtime_ns
 
     @property
