@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ytm_doctor.model import Rule, Severity
 from ytm_doctor.report import CheckOutcome, Report, new_run
-from ytm_doctor.reports.html import render_html
+from ytm_doctor.reports.html_page import render_html
 
 RULES = (
     Rule("YTM301", "broken-symlink", Severity.VIOLATION, "dangling symlink"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ytm_doctor.plugins.hookspec import hookimpl
-from ytm_doctor.reports.html_page import _environment
 
 if TYPE_CHECKING:
     from ytm_doctor.config import Config
@@ -26,6 +25,8 @@ def ytm_doctor_render_fleet(fleet: dict[str, Any], config: Config) -> str:
 
 def render_fleet(fleet: dict[str, Any]) -> str:
     """The fleet, as `fleet --json` prints it, as one HTML document."""
+    from ytm_doctor.reports.html_page import _environment  # every scan loads this plugin
+
     hosts = fleet["hosts"]
     readable = [h for h in hosts if h["state"] != "unreadable"]
     differences = fleet["differences"]

@@ -465,7 +465,7 @@ def parse_set_option(item: str) -> tuple[str, Any]:
 
     try:
         value = yaml.load(raw, Loader=ssot_files.safe_loader()) if raw.strip() else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):  # libyaml takes UTF-8: not a name's odd bytes
         value = raw
     return key, value
 

@@ -22,9 +22,11 @@ import json, sys
 from ytm_doctor.cli import main
 code = main(sys.argv[1:])
 heavy = ("yaml", "jinja2", "psutil", "pluggy", "importlib.metadata", "ytm_doctor.config",
-         "ytm_doctor.session", "ytm_doctor.context", "ytm_doctor.plugins.manager")
+         "ytm_doctor.session", "ytm_doctor.context", "ytm_doctor.plugins.manager", "socket",
+         "_strptime")
 loaded = [m for m in sys.modules if m in heavy or m.startswith(("ytm_doctor.checks.",
-          "ytm_doctor.fixers.", "ytm_doctor.reports.", "ytm_doctor.schedule."))]
+          "ytm_doctor.fixers.", "ytm_doctor.reports.", "ytm_doctor.schedule.",
+          "ytm_doctor.commands."))]
 print(json.dumps({"code": code, "loaded": sorted(loaded)}), file=sys.stderr)
 """
 
@@ -77,6 +79,24 @@ def test_options_without_a_command_word_do_not_load_every_command(tmp_path: Path
     _, code, loaded = probe("--config", "ytm-doctor.yaml", "--no-save", cwd=tmp_path)
     assert code == 4  # the broken config, reported as before
     assert "ytm_doctor.schedule.command" not in loaded
+
+
+def test_a_scan_that_writes_no_page_imports_only_what_it_runs(tmp_path: Path) -> None:
+    """No other command's module, no HTML page or template engine, neither socket nor
+    _strptime (a host name and a run's stamp are read without them)."""
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "share").mkdir()
+    _, code, loaded = probe(
+        *("--workspace-root", "ws", "--share-root", "share", "--no-save"),
+        *("--set", "shared_storage.require_mount=false", "--set", "disk.stop_free_gib=0"),
+        cwd=tmp_path,
+    )
+    assert code in (0, 1)
+    assert "ytm_doctor.checks.vault" in loaded  # the probe sees the plugins it loads
+    commands = {m for m in loaded if m.startswith("ytm_doctor.commands.")}
+    assert commands == {"ytm_doctor.commands.base", "ytm_doctor.commands.options",
+                        "ytm_doctor.commands.scan"}  # fmt: skip
+    assert not {"ytm_doctor.reports.html_page", "jinja2", "socket", "_strptime"} & set(loaded)
 
 
 def _dist(site: Path, name: str, entry_points: str) -> None:

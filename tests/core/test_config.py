@@ -132,6 +132,13 @@ def test_bool_words_via_set(word: str, expected: bool) -> None:
     assert config["shared_storage.require_mount"] is expected
 
 
+def test_a_set_path_holding_bytes_that_are_not_utf8_is_kept_as_given() -> None:
+    # Linux hands such bytes over as surrogates; libyaml reads UTF-8 only.
+    odd = os.fsdecode(b"/tmp/caf\xe9")
+    config = load_config(options(set=[f"workspace_root={odd}"]), validate=False)
+    assert os.fspath(config["workspace_root"]) == odd
+
+
 def test_bool_zero_one_via_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YTM_RSYNC_WHOLE_FILE", "0")
     assert load_config(options(), validate=False)["mirror.whole_file"] is False
