@@ -113,8 +113,13 @@ class Context:
         return share_rel, os.path.relpath(new_abs, os.path.dirname(link_path))
 
     def link_target_abs(self, link_path: str, target: str) -> str:
-        """A link's target as an absolute, normalised path (not resolved through other links)."""
-        return os.path.normpath(os.path.join(os.path.dirname(link_path), target))
+        """A link's target as an absolute, normalised path (not resolved through other links):
+        normpath(join(dirname(link_path), target)), spelled with string operations (a scan with
+        20,000 dangling links asks 20,000 times)."""
+        if target.startswith(os.sep):
+            return os.path.normpath(target)
+        folder, sep, _ = link_path.rpartition(os.sep)
+        return os.path.normpath(folder + sep + target)
 
     def is_local(self, path: str | os.PathLike) -> bool:
         """SPEC §4: outside the share and every alias, and not on a network filesystem."""

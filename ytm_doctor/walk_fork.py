@@ -124,11 +124,14 @@ def dispatch_listed(
         stats.dirs += 1
         entries += total
         prefix = drel + "/" if drel else ""
+        # What os.path.join(dpath, name) and scandir's DirEntry.path give, without a call per
+        # entry: the directory's path ends in a separator only when it is "/".
+        folder = dpath if dpath.endswith(os.sep) else dpath + os.sep
         for name, kind in kept:
             visitors = plan.visitors(kind)
             if not visitors:
                 continue
-            entry = Entry(root.name, prefix + name, os.path.join(dpath, name), name, kind)
+            entry = Entry(root.name, prefix + name, folder + name, name, kind)
             _visit(entry, visitors, ctx, emit, on_check_error)
             if plan.generation != subscribers.generation:
                 plan = plans[-1] = _plan_for(subscribers, drel)
