@@ -4,7 +4,7 @@
 
 Builds a Hot workspace and a Vault copy (half the entries each; about 2 % symlinks, some of them
 dangling) in a temporary directory, then times in the same run, --repeat rounds with every
-contender once per round (so a busy moment of a shared machine hits them alike):
+contender once per round, in rotating order (so a busy moment of a shared machine hits them alike):
   find      `find WS VAULT -xtype l` (the reference)
   scandir   a bare Python os.scandir walk that only tests links (the floor for Python)
   doctor    `ytm-doctor --json --no-save` with every built-in check (target: 0.6x find)
@@ -206,8 +206,10 @@ def main() -> int:
                 env,
             ),
         ]
-        for _ in range(args.repeat):
-            for row in rows:
+        for i in range(args.repeat):
+            # Each round in another order, so no contender always runs right after another
+            # (find leaves the kernel's caches in its own state).
+            for row in rows[i % len(rows) :] + rows[: i % len(rows)]:
                 row.run_once()
         what = f"{args.entries:,} entries" if built else f"the tree kept at {base}"
         print_table(rows, what + (", host disk thresholds" if args.host_disk else ""))
