@@ -7,15 +7,18 @@ workspace from the checks. Names are str; bytes that are not UTF-8 stay as surro
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +132,8 @@ class Workspace:
     problems: list[InputProblem] = field(default_factory=list)
     # lstat mtime of each run, taken while listing so choosing a run does no further I/O.
     run_mtimes_ns: dict[str, int] = field(default_factory=dict, repr=False)
+    # The runs that are symlinks (to a run elsewhere), seen in the same listing.
+    run_links: frozenset[str] = frozenset()
 
     def channels(self) -> list[str]:
         return sorted({ep.channel for ep in self.episodes.values()})
@@ -138,7 +143,20 @@ class Workspace:
         return self.episodes.get(f"{channel}-{number}") if number else None
 
     def runs_for(self, ep: Episode) -> list[str]:
-        return sorted(run_id for run_id in self.runs if run_id.startswith(ep.id))
+        """The run ids starting with the episode's id, sorted. Found by bisection in the sorted
+        ids: the checks ask for every episode, and a pass over every run each time made a scan
+        of thousands of episodes and runs quadratic."""
+        ids = self._sorted_run_ids
+        found = []
+        for run_id in ids[bisect.bisect_left(ids, ep.id) :]:
+            if not run_id.startswith(ep.id):
+                break  # the ids sharing a prefix are next to each other
+            found.append(run_id)
+        return found
+
+    @cached_property
+    def _sorted_run_ids(self) -> list[str]:
+        return sorted(self.runs)
 
     def adopted_run(self, ep: Episode) -> str | None:
         """metadata.video_run_id when set (even if that run is gone: the checks report that);
@@ -224,7 +242,7 @@ def load_workspace(paths: Paths, policy: PlanningPolicy) -> Workspace:
         )
         episodes[ep.id] = ep
 
-    runs, mtimes = _scan_runs(root / "video" / "runs", problems)
+    runs, mtimes, links = _scan_runs(root / "video" / "runs", problems)
     return Workspace(
         root=root,
         planning_root=planning_root,
@@ -233,6 +251,7 @@ def load_workspace(paths: Paths, policy: PlanningPolicy) -> Workspace:
         runs=runs,
         problems=problems,
         run_mtimes_ns=mtimes,
+        run_links=frozenset(links),
     )
 
 
@@ -417,24 +436,28 @@ def _read_status_json(path: Path, problems: list[InputProblem]) -> tuple[bool, s
 
 def _scan_runs(
     runs_dir: Path, problems: list[InputProblem]
-) -> tuple[dict[str, Path], dict[str, int]]:
+) -> tuple[dict[str, Path], dict[str, int], set[str]]:
+    """The runs (by id), their lstat mtimes and which of them are links, from one listing."""
     try:
         entries = _list_dir(runs_dir)
     except FileNotFoundError:
-        return {}, {}
+        return {}, {}, set()
     except OSError as exc:
         problems.append(InputProblem(runs_dir, f"cannot list runs: {exc.strerror or exc}"))
-        return {}, {}
+        return {}, {}, set()
     runs: dict[str, Path] = {}
     mtimes: dict[str, int] = {}
+    links: set[str] = set()
     for entry in sorted(entries, key=lambda e: e.name):
         # is_dir() follows symlinks on purpose: a run linked in from elsewhere is still a run.
         if not _is_dir(entry):
             continue
         try:
-            mtime = entry.stat(follow_symlinks=False).st_mtime_ns
+            st = entry.stat(follow_symlinks=False)
         except OSError:
             continue  # vanished between listing and stat
         runs[entry.name] = Path(entry.path)
-        mtimes[entry.name] = mtime
-    return runs, mtimes
+        mtimes[entry.name] = st.st_mtime_ns
+        if stat.S_ISLNK(st.st_mode):
+            links.add(entry.name)
+    return runs, mtimes, links

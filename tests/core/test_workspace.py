@@ -7,9 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ytm_doctor.paths import Paths
 from ytm_doctor.workspace import (
+    Episode,
     PlanningPolicy,
     Stage,
     Workspace,
@@ -231,6 +234,24 @@ def test_adopted_run_falls_back_to_newest_matching_run(ws: Path, sot: Path, tmp_
     assert w.adopted_run(w.episodes["CH02-014"]) == "CH02-014_b"  # same mtime: later name
     assert "CH02-014.txt" not in w.runs
     assert w.runs["CH02-013_linked"] == link
+    assert w.run_links == {"CH02-013_linked"}  # from the same listing
+
+
+# Run ids that share prefixes with an episode id and with each other.
+run_ids = st.sets(
+    st.lists(
+        st.sampled_from(["CH02", "-", "012", "0120", "013", "_", "x", "~", " "]), max_size=5
+    ).map("".join)
+)
+
+
+@given(ids=run_ids, episode=st.sampled_from(["CH02-012", "CH02-013", "CH02-0120", "CH02-01"]))
+def test_an_episodes_runs_are_the_ids_that_start_with_its_id(ids: set[str], episode: str) -> None:
+    ws = Workspace(Path("/w"), Path("/p"), "none", {}, {r: Path("/w", r) for r in ids if r})
+    channel, _, video = episode.partition("-")
+    ep = Episode(channel, video, Stage.HOT, None, False, None, None, False)
+    assert ep.id == episode
+    assert ws.runs_for(ep) == sorted(r for r in ws.runs if r.startswith(episode))
 
 
 def test_episode_without_runs_has_no_adopted_run(ws: Path, sot: Path) -> None:

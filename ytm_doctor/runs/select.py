@@ -188,7 +188,7 @@ def describe_runs(ws: Workspace) -> list[RunInfo]:
                 unscoped=unscoped,
                 adopted_by=adopted_by,
                 mtime_ns=ws.run_mtimes_ns.get(run_id, 0),
-                is_link=os.path.islink(path),
+                is_link=run_id in ws.run_links,
             )
         )
     return runs
