@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from ytm_doctor import __version__
 from ytm_doctor.carry import UNKNOWN, Unchecked, carried, previous_items, severity_of, sort_key
 from ytm_doctor.clock import iso_millis
+from ytm_doctor.encode_fork import write_joined
 from ytm_doctor.errors import ExitCode
 from ytm_doctor.identity import report_host
 from ytm_doctor.jsonio import MISSING, NOT_OBJECT, JsonInputError, read_json_object
@@ -294,25 +295,16 @@ class Report:
         out.write("}\n")
 
     def _write_findings(self, out: TextIO, as_json: Callable[[Finding], dict[str, Any]]) -> None:
-        # In chunks: one write per finding costs more than the encoding on a big report, one
-        # write of everything would hold the whole text in memory.
+        # In chunks (one write per finding costs more than the encoding on a big report, one
+        # write of everything would hold the whole text in memory), a big report's second half
+        # encoded on another core (ytm_doctor.encode_fork).
         if not self.findings:
             out.write('  "findings": []')
             return
         out.write('  "findings": [\n    ')
-        sep = ",\n    "
         one_line = JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-        findings = self.findings
-        for start in range(0, len(findings), _CHUNK):
-            chunk = findings[start : start + _CHUNK]
-            if start:
-                out.write(sep)
-            out.write(sep.join([one_line(as_json(f)) for f in chunk]))
+        write_joined(self.findings, lambda f: one_line(as_json(f)), ",\n    ", out.write)
         out.write("\n  ]")
-
-
-# Findings encoded per write() in Report.write_json.
-_CHUNK = 512
 
 
 def load_previous(report_dir: Path, *, warn: bool = True) -> dict[str, Any] | None:

@@ -36,13 +36,18 @@ from ytm_doctor.walk import (
     WalkStats,
     _Plan,
     _plan_for,
+    _probe_link,
+    _ProbedEntry,
     _visit,
 )
 
 # One directory as the child lists it: (path, relative path, index of its parent's record or
-# -1, entries counted, the (name, kind) pairs some check may visit, error). The error is None,
-# VANISHED (gone since its parent was listed, as the serial walk skips it) or (errno, reason).
-Record = tuple[str, str, int, int, tuple[tuple[str, str], ...], "tuple[int, str] | str | None"]
+# -1, entries counted, the (name, kind, probe) of each entry some check may visit, error). A
+# link's probe is (its text, its target's state), read by the child as the threaded walk's
+# workers read them; other entries' is None. The error is None, VANISHED (gone since its parent
+# was listed, as the serial walk skips it) or (errno, reason).
+Kept = tuple[str, str, "tuple[str | None, str] | None"]
+Record = tuple[str, str, int, int, tuple[Kept, ...], "tuple[int, str] | str | None"]
 VANISHED = "vanished"
 
 
@@ -65,7 +70,7 @@ def list_root(root: WalkRoot, subscribers: Subscribers) -> list[Record]:
         child_plan = None if plan.open else plan
         index = len(records)
         prefix = drel + "/" if drel else ""
-        kept: list[tuple[str, str]] = []
+        kept: list[Kept] = []
         total = 0
         error: tuple[int, str] | str | None = None
         try:
@@ -75,16 +80,18 @@ def list_root(root: WalkRoot, subscribers: Subscribers) -> list[Record]:
                     try:
                         if de.is_file(follow_symlinks=False):
                             if plan.files:
-                                kept.append((de.name, "file"))
+                                kept.append((de.name, "file", None))
                         elif de.is_dir(follow_symlinks=False):
                             stack.append((de.path, prefix + de.name, child_plan, index))
                             if plan.dirs:
-                                kept.append((de.name, "dir"))
+                                kept.append((de.name, "dir", None))
                         elif de.is_symlink():
                             if plan.links:
-                                kept.append((de.name, "link"))
+                                # Probed here, on the second core: the link checks ask each
+                                # link's text and target, two system calls the parent spares.
+                                kept.append((de.name, "link", _probe_link(de.path)))
                         elif plan.others:
-                            kept.append((de.name, "other"))
+                            kept.append((de.name, "other", None))
                     except OSError:  # vanished between readdir and lstat
                         continue
         except FileNotFoundError:
@@ -127,11 +134,15 @@ def dispatch_listed(
         # What os.path.join(dpath, name) and scandir's DirEntry.path give, without a call per
         # entry: the directory's path ends in a separator only when it is "/".
         folder = dpath if dpath.endswith(os.sep) else dpath + os.sep
-        for name, kind in kept:
+        for name, kind, probe in kept:
             visitors = plan.visitors(kind)
             if not visitors:
                 continue
-            entry = Entry(root.name, prefix + name, folder + name, name, kind)
+            if probe is None:
+                entry = Entry(root.name, prefix + name, folder + name, name, kind)
+            else:
+                entry = _ProbedEntry(root.name, prefix + name, folder + name, name, kind)
+                entry._target, entry._state = probe
             _visit(entry, visitors, ctx, emit, on_check_error)
             if plan.generation != subscribers.generation:
                 plan = plans[-1] = _plan_for(subscribers, drel)

@@ -41,7 +41,11 @@ class Recorder(Check):
         self.fail_on = fail_on
 
     def visit(self, entry: Entry, ctx) -> list:
-        self.seen.append((self.label, entry.root, entry.rel, entry.path, entry.name, entry.kind))
+        # A link's text and target as the link checks read them (the child reads them ahead).
+        link = (entry.readlink(), entry.target_state()) if entry.kind == "link" else None
+        self.seen.append(
+            (self.label, entry.root, entry.rel, entry.path, entry.name, entry.kind, link)
+        )
         if self.fail_on and entry.name.startswith(self.fail_on):
             raise RuntimeError("boom")
         return []
@@ -63,6 +67,8 @@ def make_tree(base: Path) -> None:
     for i in range(10):  # the failing check raises on the first it is shown, then sees no more
         (base / f"x/y/z/boom{i}").write_bytes(b"")
     os.symlink("y", base / "x/link-to-y")
+    os.symlink("loop-b", base / "x/loop-a")
+    os.symlink("loop-a", base / "x/loop-b")
     os.mkfifo(base / "x/fifo")
     (base / "name-\udcff").mkdir()  # a name that is not UTF-8 (the byte 0xff)
 
@@ -134,6 +140,10 @@ def test_the_checks_see_what_a_serial_walk_shows_them(tmp_path: Path) -> None:
     seen = serial[0]
     assert any(s[1] == "vault" and s[5] == "other" for s in seen)  # the fifo
     assert any(s[1] == "vault" and "\udcff" in s[2] for s in seen)  # a name not UTF-8
+    vault_links = {s[2]: s[6] for s in seen if s[1] == "vault" and s[5] == "link"}
+    assert vault_links["x/loop-a"] == ("loop-b", "loop")  # probed by the child, the same
+    assert vault_links["x/link-to-y"] == ("y", "ok")
+    assert vault_links["video/runs/CH01-001__a/images/dangling.png"][1] == "dangling"
     planning_visits = [s for s in seen if s[0] == "planning"]
     assert {s[2] for s in planning_visits} == {"planning/channels/CH01.csv"}  # its subtree only
 
