@@ -128,7 +128,9 @@ class Workspace:
     planning_root: Path  # the directory whose channels/*.csv were read
     planning_source: str  # "sot", "cache" (<ws>/planning) or "none"
     episodes: dict[str, Episode]  # by episode id, in (channel, video) order
-    runs: dict[str, Path]  # run id -> <ws>/video/runs/<run_id>
+    # run id -> <ws>/video/runs/<run_id>, a str: a Path each costs a workspace of ten thousand
+    # runs tens of milliseconds, and every reader wants the text (os.fspath)
+    runs: dict[str, str]
     problems: list[InputProblem] = field(default_factory=list)
     # lstat mtime of each run, taken while listing so choosing a run does no further I/O.
     run_mtimes_ns: dict[str, int] = field(default_factory=dict, repr=False)
@@ -436,7 +438,7 @@ def _read_status_json(path: Path, problems: list[InputProblem]) -> tuple[bool, s
 
 def _scan_runs(
     runs_dir: Path, problems: list[InputProblem]
-) -> tuple[dict[str, Path], dict[str, int], set[str]]:
+) -> tuple[dict[str, str], dict[str, int], set[str]]:
     """The runs (by id), their lstat mtimes and which of them are links, from one listing."""
     try:
         entries = _list_dir(runs_dir)
@@ -445,7 +447,7 @@ def _scan_runs(
     except OSError as exc:
         problems.append(InputProblem(runs_dir, f"cannot list runs: {exc.strerror or exc}"))
         return {}, {}, set()
-    runs: dict[str, Path] = {}
+    runs: dict[str, str] = {}
     mtimes: dict[str, int] = {}
     links: set[str] = set()
     for entry in sorted(entries, key=lambda e: e.name):
@@ -456,7 +458,7 @@ def _scan_runs(
             st = entry.stat(follow_symlinks=False)
         except OSError:
             continue  # vanished between listing and stat
-        runs[entry.name] = Path(entry.path)
+        runs[entry.name] = entry.path
         mtimes[entry.name] = st.st_mtime_ns
         if stat.S_ISLNK(st.st_mode):
             links.add(entry.name)

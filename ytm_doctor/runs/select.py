@@ -181,7 +181,7 @@ def describe_runs(ws: Workspace) -> list[RunInfo]:
         runs.append(
             RunInfo(
                 run_id=run_id,
-                path=os.fspath(path),
+                path=path,
                 episode=episode,
                 channel=channel,
                 video=video,
