@@ -14,7 +14,6 @@ Ctrl-C ends it with this process, which kills and reaps it on any way out.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import gc
 import os
 import signal
@@ -22,7 +21,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ytm_doctor.walk_fork import can_fork
+from ytm_doctor.walk_fork import can_fork, close_inherited, kill_and_reap, reap
 
 T = TypeVar("T")
 
@@ -43,14 +42,13 @@ def write_joined(
     pid, fd = child
     try:
         _write_chunks(items[:half], encode, sep, write)
-        _, status = os.waitpid(pid, 0)
-        pid = 0
-        if os.waitstatus_to_exitcode(status) == 0:
+        code = reap(pid)  # None: reaped by the kernel (SIGCHLD ignored), its end unknown
+        if code == 0:
             write(sep)
             _copy(fd, write)
             return
     finally:
-        _stop(pid)
+        kill_and_reap(pid)  # nothing once reaped above
         os.close(fd)
     write(sep)
     _write_chunks(items[half:], encode, sep, write)
@@ -91,6 +89,7 @@ def _child(fd: int, items: Sequence[T], encode: Callable[[T], str], sep: str) ->
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        close_inherited(keep=fd)
         gc.disable()  # a collection would touch, and so copy, every page of the parent's
         for start in range(0, len(items), CHUNK):
             text = sep.join([encode(item) for item in items[start : start + CHUNK]])
@@ -111,13 +110,3 @@ def _copy(fd: int, write: Callable[[str], object]) -> None:
     while data := os.read(fd, _READ):
         write(decoder.decode(data))
     write(decoder.decode(b"", final=True))
-
-
-def _stop(pid: int) -> None:
-    """Kill and reap a child still running (this process is leaving early)."""
-    if not pid:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)

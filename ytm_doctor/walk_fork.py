@@ -52,10 +52,55 @@ VANISHED = "vanished"
 
 
 def can_fork() -> bool:
-    """A child may be forked here: Linux and two cores or more. Other threads may run (the
-    scan lock's heartbeat does): the child takes none of the locks they might hold, as it
-    only lists directories (scandir), builds plain tuples and writes its pipe."""
-    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+    """A child may be forked here: Linux and two cores or more that this process may run on
+    (a container's CPU set counts, not the machine's). Other threads may run (the scan lock's
+    heartbeat does): the child takes none of the locks they might hold, as it only lists
+    directories (scandir), builds plain tuples and writes its pipe, and it closes every file
+    it inherited but its own (close_inherited)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores > 1
+
+
+def close_inherited(keep: int) -> None:
+    """In a forked child: close every file descriptor above stderr but `keep`. One the parent
+    held a lock through (the lock file's guard, flock'ed by the heartbeat thread at the moment
+    of the fork) would otherwise keep that lock held for as long as the child lives."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 1024))
+    for fd in fds:
+        if fd > 2 and fd != keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def reap(pid: int) -> int | None:
+    """Wait for the child `pid`; its exit code, or None when there is none to be had (the
+    kernel already reaped it: this process was started with SIGCHLD ignored)."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return None
+    return os.waitstatus_to_exitcode(status)
+
+
+def kill_and_reap(pid: int) -> None:
+    """End the child `pid` if it is still ours (not reaped yet), and reap it."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return  # reaped already: the pid may be another process's by now
+    if done == 0:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def list_root(root: WalkRoot, subscribers: Subscribers) -> list[Record]:
@@ -171,9 +216,9 @@ class ListingChild:
                 data = _read_all(self.read_fd)  # closes it, whatever happens
             finally:
                 self.read_fd = -1
-            _, status = os.waitpid(self.pid, 0)
+            code = reap(self.pid)
             self.done = True
-            if data is not None and os.waitstatus_to_exitcode(status) == 0:
+            if data is not None and code == 0:
                 try:
                     self.listings = marshal.loads(data)
                 except (EOFError, ValueError, TypeError):
@@ -185,15 +230,11 @@ class ListingChild:
         if self.done:
             return
         self.done = True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
         if self.read_fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self.read_fd)
             self.read_fd = -1
-        # Already reaped if take() was interrupted after its wait.
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        kill_and_reap(self.pid)  # nothing if take() was interrupted after its wait
 
 
 def start_listing(jobs: list[tuple[str, WalkRoot, Subscribers]]) -> ListingChild | None:
@@ -252,6 +293,7 @@ def _child(read_fd: int, write_fd: int, jobs: list[tuple[str, WalkRoot, Subscrib
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.close(read_fd)
+        close_inherited(keep=write_fd)
         # No garbage collection in the child: a full collection touches every object the
         # parent had, and each page touched is a page copied (copy-on-write), which cost more
         # than the listing itself. The child's own garbage goes with it when it exits.

@@ -150,10 +150,10 @@ class Workspace:
         of thousands of episodes and runs quadratic."""
         ids = self._sorted_run_ids
         found = []
-        for run_id in ids[bisect.bisect_left(ids, ep.id) :]:
-            if not run_id.startswith(ep.id):
-                break  # the ids sharing a prefix are next to each other
-            found.append(run_id)
+        i = bisect.bisect_left(ids, ep.id)
+        while i < len(ids) and ids[i].startswith(ep.id):  # the ids sharing a prefix are adjacent
+            found.append(ids[i])
+            i += 1
         return found
 
     @cached_property

@@ -90,3 +90,63 @@ def test_small_lists_and_no_fork_are_written_here(monkeypatch: pytest.MonkeyPatc
     assert written(values, encode) == SEP.join(json.dumps(v, ensure_ascii=False) for v in values)
     assert encode.calls == len(values)
     assert written([], Counting()) == ""
+
+
+@needs_fork
+def test_a_child_the_kernel_reaped_itself_leaves_its_half_to_this_process() -> None:
+    """Started with SIGCHLD ignored (some launchers pass that on), the child is reaped by the
+    kernel and its exit is unknown: this process encodes that half, the text is whole."""
+    import signal
+
+    values = items(MIN_ITEMS)
+    encode = Counting()
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        text = written(values, encode)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert text == SEP.join(json.dumps(v, ensure_ascii=False) for v in values)
+    assert encode.calls == len(values)
+
+
+@needs_fork
+def test_the_child_keeps_no_file_of_this_process_open(tmp_path) -> None:
+    """A lock file's guard this process holds (flock) at the moment of the fork is not held on
+    by the child: once this process lets go, another can take it while the child still runs."""
+    import fcntl
+    import time
+
+    guard = tmp_path / "guard"
+    fd = os.open(guard, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    parent = os.getpid()
+    values = items(MIN_ITEMS)
+    free_while_child_runs: list[bool] = []
+
+    def encode(item: dict) -> str:
+        if os.getpid() != parent:
+            if item["i"] == len(values) // 2:  # the child's first: it still runs while we look
+                time.sleep(2.0)
+        elif not free_while_child_runs:  # the parent's first item, right after the fork
+            os.close(fd)
+            other = os.open(guard, os.O_RDWR)
+            deadline = time.monotonic() + 1.0  # the child closes what it inherited first thing
+            try:
+                while True:
+                    try:
+                        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        free_while_child_runs.append(True)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            free_while_child_runs.append(False)
+                            break
+                        time.sleep(0.01)
+            finally:
+                os.close(other)
+        return json.dumps(item, ensure_ascii=False)
+
+    out = io.StringIO()
+    write_joined(values, encode, SEP, out.write)
+    assert free_while_child_runs == [True]
+    assert out.getvalue() == SEP.join(json.dumps(v, ensure_ascii=False) for v in values)

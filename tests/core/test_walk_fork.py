@@ -262,3 +262,20 @@ def test_the_threaded_walk_shows_the_checks_the_same_entries(tmp_path: Path) -> 
     assert threaded[1:] == serial[1:]
     planning = {s[2] for s in threaded[0] if s[0] == "planning"}
     assert planning == {"planning/channels/CH01.csv"}
+
+
+def test_a_child_the_kernel_reaped_itself_means_a_walk_here(tmp_path: Path) -> None:
+    """Started with SIGCHLD ignored, the child's end is unknown: take() gives no listing (the
+    scan walks the root here), it does not fail."""
+    import signal
+
+    make_tree(tmp_path)
+    root = WalkRoot("vault", os.fspath(tmp_path))
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        child = walk_fork.start_listing([("vault", root, subscribers_for("vault", []))])
+        assert child is not None
+        assert child.take() is None
+        child.stop()
+    finally:
+        signal.signal(signal.SIGCHLD, before)
