@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("mirror (SPEC §6.3)")
+    group = parser.add_argument_group("mirroring")
     group.add_argument(
         "--run",
         action="store_true",

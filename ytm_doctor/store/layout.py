@@ -320,7 +320,7 @@ def _check_source(src: str, src_abs: str) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise UsageError(f"--src {src}: not a regular file (store takes one file at a time)")
     if st.st_size == 0:
-        raise UsageError(f"--src {src}: is empty; an empty file is never stored (seed 000 §5)")
+        raise UsageError(f"--src {src}: is empty; an empty file is never stored")
     if not os.access(src_abs, os.R_OK):
         raise UsageError(f"--src {src}: not readable")
 
