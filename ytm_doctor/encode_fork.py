@@ -1,7 +1,7 @@
 """Writing a long list of JSON lines with a second core: a forked child encodes the second half.
 
 A big report spends about a fifth of its scan turning findings into text, in one thread (json's
-C encoder holds the GIL). With a second core (walk_fork.can_fork: Linux) and thousands of
+C encoder holds the GIL). With a second core (forking.can_fork: Linux) and thousands of
 items, `write_joined` forks a child that encodes the second half into a memory file while this
 process encodes and writes the first half; then it copies the child's text after its own. The
 text is what one process would have written: the child runs the same function on the same
@@ -14,14 +14,11 @@ Ctrl-C ends it with this process, which kills and reaps it on any way out.
 from __future__ import annotations
 
 import codecs
-import gc
 import os
-import signal
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ytm_doctor.walk_fork import can_fork, close_inherited, kill_and_reap, reap
+from ytm_doctor.forking import can_fork, enter_child, fork, kill_and_reap, reap
 
 T = TypeVar("T")
 
@@ -71,12 +68,8 @@ def _start(items: Sequence[T], encode: Callable[[T], str], sep: str) -> tuple[in
         fd = os.memfd_create("ytm-doctor-json", os.MFD_CLOEXEC)
     except OSError:
         return None
-    try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns of fork() with threads running; see walk_fork.can_fork.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    except Exception:
+    pid = fork()
+    if pid is None:
         os.close(fd)
         return None
     if pid == 0:  # the child: never returns
@@ -87,10 +80,7 @@ def _start(items: Sequence[T], encode: Callable[[T], str], sep: str) -> tuple[in
 def _child(fd: int, items: Sequence[T], encode: Callable[[T], str], sep: str) -> None:
     code = 1
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        close_inherited(keep=fd)
-        gc.disable()  # a collection would touch, and so copy, every page of the parent's
+        enter_child(keep=fd)
         for start in range(0, len(items), CHUNK):
             text = sep.join([encode(item) for item in items[start : start + CHUNK]])
             data = memoryview((sep + text if start else text).encode("utf-8", "surrogatepass"))

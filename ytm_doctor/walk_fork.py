@@ -17,14 +17,11 @@ fork without exec is not safe once system libraries have started threads.
 from __future__ import annotations
 
 import contextlib
-import gc
 import marshal
 import os
-import signal
-import sys
-import warnings
 from dataclasses import dataclass
 
+from ytm_doctor.forking import can_fork, enter_child, fork, kill_and_reap, reap
 from ytm_doctor.model import Entry
 from ytm_doctor.walk import (
     PROGRESS_EVERY,
@@ -49,58 +46,6 @@ from ytm_doctor.walk import (
 Kept = tuple[str, str, "tuple[str | None, str] | None"]
 Record = tuple[str, str, int, int, tuple[Kept, ...], "tuple[int, str] | str | None"]
 VANISHED = "vanished"
-
-
-def can_fork() -> bool:
-    """A child may be forked here: Linux and two cores or more that this process may run on
-    (a container's CPU set counts, not the machine's). Other threads may run (the scan lock's
-    heartbeat does): the child takes none of the locks they might hold, as it only lists
-    directories (scandir), builds plain tuples and writes its pipe, and it closes every file
-    it inherited but its own (close_inherited)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return cores > 1
-
-
-def close_inherited(keep: int) -> None:
-    """In a forked child: close every file descriptor above stderr but `keep`. One the parent
-    held a lock through (the lock file's guard, flock'ed by the heartbeat thread at the moment
-    of the fork) would otherwise keep that lock held for as long as the child lives."""
-    try:
-        fds = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        fds = list(range(3, 1024))
-    for fd in fds:
-        if fd > 2 and fd != keep:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-def reap(pid: int) -> int | None:
-    """Wait for the child `pid`; its exit code, or None when there is none to be had (the
-    kernel already reaped it: this process was started with SIGCHLD ignored)."""
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return None
-    return os.waitstatus_to_exitcode(status)
-
-
-def kill_and_reap(pid: int) -> None:
-    """End the child `pid` if it is still ours (not reaped yet), and reap it."""
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return  # reaped already: the pid may be another process's by now
-    if done == 0:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
 
 
 def list_root(root: WalkRoot, subscribers: Subscribers) -> list[Record]:
@@ -244,12 +189,8 @@ def start_listing(jobs: list[tuple[str, WalkRoot, Subscribers]]) -> ListingChild
         return None
     read_fd, write_fd = os.pipe()
     _widen(write_fd)
-    try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns of fork() in a process with threads; see can_fork.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    except Exception:  # no process to spare, a warning made an error: walk here instead
+    pid = fork()
+    if pid is None:  # walk here instead
         os.close(read_fd)
         os.close(write_fd)
         return None
@@ -289,15 +230,8 @@ def _child(read_fd: int, write_fd: int, jobs: list[tuple[str, WalkRoot, Subscrib
     out are os._exit: an exception let through would unwind into the parent's code."""
     code = 1
     try:
-        # Ctrl-C and SIGTERM end the child at once, whatever the parent's handlers do.
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.close(read_fd)
-        close_inherited(keep=write_fd)
-        # No garbage collection in the child: a full collection touches every object the
-        # parent had, and each page touched is a page copied (copy-on-write), which cost more
-        # than the listing itself. The child's own garbage goes with it when it exits.
-        gc.disable()
+        enter_child(keep=write_fd)
         listings = {key: list_root(root, subscribers) for key, root, subscribers in jobs}
         data = memoryview(marshal.dumps(listings))
         while data:

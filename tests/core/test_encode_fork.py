@@ -11,7 +11,7 @@ import pytest
 
 from ytm_doctor import encode_fork
 from ytm_doctor.encode_fork import MIN_ITEMS, write_joined
-from ytm_doctor.walk_fork import can_fork
+from ytm_doctor.forking import can_fork
 
 SEP = ",\n    "
 # Names as findings hold them: multi-byte text (split across the child's reads), a line
