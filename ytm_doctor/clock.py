@@ -60,7 +60,9 @@ def parse_utc(text: object) -> datetime | None:
     aware UTC datetime; None for anything else (not text, another format)."""
     if not isinstance(text, str):
         return None
-    for fmt in (ISO_SECONDS, "%Y-%m-%dT%H:%M:%S.%fZ", FILE_STAMP):
+    if "-" not in text:
+        return parse_file_stamp(text)
+    for fmt in (ISO_SECONDS, "%Y-%m-%dT%H:%M:%S.%fZ"):
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
         except ValueError:

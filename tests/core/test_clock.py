@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ytm_doctor.clock import file_stamp, parse_file_stamp
+from ytm_doctor.clock import (
+    file_stamp,
+    iso_micros,
+    iso_millis,
+    iso_seconds,
+    parse_file_stamp,
+    parse_utc,
+)
 
 
 @given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)))
@@ -36,3 +43,13 @@ def test_a_file_stamp_reads_back_as_the_second_it_names(moment: datetime) -> Non
 )
 def test_what_is_not_a_file_stamp_is_none(text: str) -> None:
     assert parse_file_stamp(text) is None
+
+
+def test_every_time_the_tool_writes_reads_back() -> None:
+    moment = datetime(2026, 1, 24, 23, 45, 7, 123456, tzinfo=timezone.utc)
+    assert parse_utc(iso_seconds(moment)) == moment.replace(microsecond=0)
+    assert parse_utc(iso_micros(moment)) == moment
+    assert parse_utc(iso_millis(moment)) == moment.replace(microsecond=123000)
+    assert parse_utc(file_stamp(moment)) == moment.replace(microsecond=0)
+    for other in (None, 7, "", "yesterday", "2026-01-24", "20260124T234507Z_2"):
+        assert parse_utc(other) is None
